@@ -1,0 +1,269 @@
+"""Engine benchmark (on demand, not part of ``make test``).
+
+Compares, per preset and photo, in one run:
+
+* ``engine``  imgfan_core.engine.render_variant (draft/DCT scaling, reduce, Lanczos, encode);
+* ``seed``    the seed's code path: full decode, ``Image.resize((w, h))``, JPEG save;
+* ``vips``    libvips ``thumbnail_buffer`` through pyvips, same output format and quality
+              (optional: ``pip install 'pyvips[binary]==3.2.0'``).
+
+It prints per-preset times and ratios, then the three targets of issue 3:
+
+1. presets at most 1/4 of the source: engine >= 4x faster than seed;
+2. the whole default preset set: engine <= 1.3x libvips's time;
+3. a 24 MP JPEG to a thumbnail: engine peak RSS <= half the seed path's (each measured in a
+   fresh subprocess; the 24 MP JPEG is synthesized once by upscaling a corpus photo).
+
+Usage: .venv/bin/python benchmarks/engine.py [PHOTO_OR_DIR ...] [--presets presets.json] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from PIL import Image  # noqa: E402
+
+from imgfan_core.engine import analyze, render_variant  # noqa: E402
+from imgfan_core.errors import PermanentImageError  # noqa: E402
+from imgfan_core.presets import parse_presets  # noqa: E402
+
+DEFAULT_CORPUS = Path("/work/shared/corpus")
+MIN_PIXELS = 5_000_000
+# "At most 1/4 of the source size": both output sides at most a quarter of the source's.
+QUARTER = 0.25
+VIPS_CROP = {"attention": "attention", "entropy": "entropy"}
+VIPS_HINT = "pip install 'pyvips[binary]==3.2.0'"
+
+
+def find_photos(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate.suffix.lower() not in (".jpg", ".jpeg") or not candidate.is_file():
+                continue
+            try:
+                with Image.open(candidate) as image:
+                    if image.width * image.height >= MIN_PIXELS and image.format in ("JPEG", "MPO"):
+                        found.append(candidate)
+            except Exception:
+                continue
+    return found
+
+
+def synthetic_photo(size=(3000, 2000)) -> bytes:
+    """A stand-in when no corpus is available: smooth gradients plus fine texture."""
+    base = Image.radial_gradient("L").resize(size)
+    noise = Image.effect_noise(size, 40)
+    rgb = Image.merge("RGB", (base, noise, Image.linear_gradient("L").resize(size)))
+    buffer = io.BytesIO()
+    rgb.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def seed_path(data: bytes, size: tuple[int, int], quality: int | None) -> bytes:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    resized = image.resize(size)
+    buffer = io.BytesIO()
+    resized.convert("RGB").save(buffer, "JPEG", quality=quality or 75)
+    return buffer.getvalue()
+
+
+def vips_path(vips, data: bytes, preset, size: tuple[int, int], fmt: str) -> bytes:
+    options: dict = {"size": "both" if preset.enlarge else "down"}
+    if preset.fit == "cover":
+        options["height"] = preset.height
+        options["crop"] = VIPS_CROP.get(preset.position, "centre")
+        width = preset.width
+    elif preset.fit == "fill":
+        options["height"] = preset.height
+        options["size"] = "force"
+        width = preset.width
+    else:  # inside/contain/outside: ask for the engine's output size (same work)
+        width, options["height"] = size
+    image = vips.Image.thumbnail_buffer(data, width, **options)
+    suffix = {"jpeg": ".jpg", "webp": ".webp", "png": ".png", "avif": ".avif"}[fmt]
+    saver = {"Q": preset.quality or 80, "strip": True} if fmt in ("jpeg", "webp", "avif") else {"strip": True}
+    if fmt == "jpeg":
+        saver.update(optimize_coding=True, interlace=True)
+    return image.write_to_buffer(suffix, **saver)
+
+
+def dct_floor(data: bytes) -> None:
+    """Decode at 1/8 DCT scale and nothing else: the least any libjpeg-based engine can spend."""
+    image = Image.open(io.BytesIO(data))
+    image.draft(None, (max(1, image.width // 8), max(1, image.height // 8)))
+    image.load()
+
+
+def _spread(values: list[float]) -> str:
+    return f"min {min(values):.2f}x, median {statistics.median(values):.2f}x, max {max(values):.2f}x"
+
+
+def best_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+RSS_CHILD = r"""
+import io, resource, sys, json
+sys.path.insert(0, {src!r})
+from PIL import Image
+mode, path, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(path, "rb").read()
+if mode == "baseline":
+    from imgfan_core.engine import render_variant
+elif mode == "engine":
+    from imgfan_core.engine import render_variant
+    from imgfan_core.presets import Limits, Preset
+    render_variant(data, Preset(name="t", width=size, height=size, fit="cover", format="jpeg"), Limits())
+elif mode == "seed":
+    image = Image.open(io.BytesIO(data)); image.load()
+    out = image.resize((size, size)); buf = io.BytesIO(); out.convert("RGB").save(buf, "JPEG")
+elif mode == "vips":
+    import pyvips
+    pyvips.Image.thumbnail_buffer(data, size, height=size, crop="centre").write_to_buffer(".jpg")
+# VmHWM is this process's own high-water mark; ru_maxrss would carry over the parent's peak
+# across fork+exec on Linux.
+hwm = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")), None)
+print(json.dumps(hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+"""
+
+
+def peak_rss_kib(mode: str, path: Path, size: int) -> int | None:
+    code = RSS_CHILD.format(src=str(REPO / "src"))
+    result = subprocess.run([sys.executable, "-c", code, mode, str(path), str(size)],
+                            capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        print(f"  ({mode} RSS run failed: {result.stderr.strip().splitlines()[-1:]})")
+        return None
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def make_24mp(source: bytes, folder: Path) -> Path:
+    image = Image.open(io.BytesIO(source)).convert("RGB")
+    big = image.resize((6000, 4000), Image.Resampling.BICUBIC)
+    path = folder / "photo-24mp.jpg"
+    big.save(path, "JPEG", quality=90)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("photos", nargs="*", type=Path, help=f"photos or folders (default: {DEFAULT_CORPUS})")
+    parser.add_argument("--presets", type=Path, default=REPO / "presets.json")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    parser.add_argument("--thumb-size", type=int, default=200, help="thumbnail edge for the RSS target")
+    parser.add_argument("--no-timing", action="store_true", help="only measure peak RSS (target 3)")
+    args = parser.parse_args(argv)
+
+    config = parse_presets(args.presets.read_text("utf-8"))
+    limits = config.limits
+    photos = find_photos(args.photos or [DEFAULT_CORPUS])
+    sources: list[tuple[str, bytes]] = [(p.name, p.read_bytes()) for p in photos]
+    if not sources:
+        print(f"no JPEG photos of {MIN_PIXELS / 1e6:.0f} MP or more under "
+              f"{', '.join(map(str, args.photos or [DEFAULT_CORPUS]))}; using a synthetic 6 MP photo")
+        sources = [("synthetic-6mp.jpg", synthetic_photo())]
+    try:
+        import pyvips as vips
+    except Exception as exc:  # pyvips is a benchmark-only extra
+        vips = None
+        print(f"pyvips unavailable ({type(exc).__name__}); skipping libvips ({VIPS_HINT})")
+
+    print(f"presets: {args.presets}  photos: {len(sources)}  repeat: best of {args.repeat}  "
+          f"Pillow {Image.__version__}" + (f"  libvips {vips.version(0)}.{vips.version(1)}" if vips else ""))
+    header = f"{'photo':<34} {'preset':<8} {'out':>10} {'side':>5} {'engine':>8} {'seed':>8} {'vips':>8} " \
+             f"{'seed/eng':>8} {'eng/vips':>8}"
+    print(header)
+    print("-" * len(header))
+    quarter_ratios: list[float] = []
+    quarter_jpeg_ratios: list[float] = []
+    quarter_ceilings: list[float] = []
+    valid: list[tuple[str, bytes]] = []
+    total = {"engine": 0.0, "seed": 0.0, "vips": 0.0}
+    for name, data in ([] if args.no_timing else sources):
+        with Image.open(io.BytesIO(data)) as probe:
+            source_size = probe.size
+        try:
+            analyze(data, limits)
+        except PermanentImageError as exc:
+            print(f"{name[:34]:<34} skipped: {type(exc).__name__}: {exc}")
+            continue
+        valid.append((name, data))
+        floor_t = best_time(lambda: dct_floor(data), args.repeat)
+        for preset in config.presets:
+            variant = render_variant(data, preset, limits, config.metadata)
+            size = (variant.width, variant.height)
+            engine_t = best_time(lambda: render_variant(data, preset, limits, config.metadata), args.repeat)
+            seed_t = best_time(lambda: seed_path(data, size, preset.quality), args.repeat)
+            vips_t = best_time(lambda: vips_path(vips, data, preset, size, variant.format), args.repeat) \
+                if vips else None
+            linear = max(size[0] / source_size[0], size[1] / source_size[1])
+            total["engine"] += engine_t
+            total["seed"] += seed_t
+            if vips_t is not None:
+                total["vips"] += vips_t
+            if linear <= QUARTER:
+                quarter_ratios.append(seed_t / engine_t)
+                # like for like: the same preset encoded as JPEG, as the seed does
+                as_jpeg = preset.model_copy(update={"format": "jpeg"})
+                jpeg_t = best_time(lambda: render_variant(data, as_jpeg, limits, config.metadata),
+                                   args.repeat)
+                quarter_jpeg_ratios.append(seed_t / jpeg_t)
+                quarter_ceilings.append(seed_t / floor_t)
+            vips_text = f"{vips_t * 1000:7.0f}ms" if vips_t is not None else f"{'-':>8}"
+            ratio_text = f"{engine_t / vips_t:7.2f}x" if vips_t else f"{'-':>8}"
+            print(f"{name[:34]:<34} {preset.name:<8} {size[0]:>5}x{size[1]:<4} {linear:5.2f} "
+                  f"{engine_t * 1000:6.0f}ms {seed_t * 1000:6.0f}ms {vips_text} "
+                  f"{seed_t / engine_t:7.2f}x {ratio_text}")
+
+    print()
+    print("Targets")
+    if quarter_ratios:
+        verdict = "PASS" if min(quarter_ratios) >= 4 else "FAIL"
+        print(f"1. presets <= 1/4 of the source size ({len(quarter_ratios)} cases): engine vs seed "
+              f"speed-up {_spread(quarter_ratios)} (target >= 4x) -> {verdict}")
+        print(f"   same presets encoded as JPEG like the seed: {_spread(quarter_jpeg_ratios)}")
+        print(f"   ceiling = seed / bare 1/8-scale DCT decode (Huffman-bound): {_spread(quarter_ceilings)}")
+    if vips and total["vips"]:
+        ratio = total["engine"] / total["vips"]
+        print(f"2. whole preset set: engine {total['engine']:.2f}s vs libvips {total['vips']:.2f}s = "
+              f"{ratio:.2f}x (target <= 1.3x) -> {'PASS' if ratio <= 1.3 else 'FAIL'}")
+    else:
+        reason = "--no-timing" if args.no_timing else VIPS_HINT
+        print(f"2. whole preset set vs libvips: skipped ({reason})")
+
+    with tempfile.TemporaryDirectory() as folder:
+        largest = max(valid or sources, key=lambda item: len(item[1]))[1]
+        path = make_24mp(largest, Path(folder))
+        modes = ("baseline", "engine", "seed") + (("vips",) if vips else ())
+        rss = {mode: peak_rss_kib(mode, path, args.thumb_size) for mode in modes}
+        if rss["engine"] and rss["seed"]:
+            ratio = rss["engine"] / rss["seed"]
+            base = rss["baseline"] or 0
+            net = (rss["engine"] - base) / max(1, rss["seed"] - base)
+            mib = ", ".join(f"{mode} {value / 1024:.0f} MiB" for mode, value in rss.items() if value)
+            verdict = "PASS" if ratio <= 0.5 else "FAIL"
+            print(f"3. 24 MP JPEG -> {args.thumb_size}px thumbnail, peak RSS ({mib}): engine/seed "
+                  f"{ratio:.2f}, above the import baseline {net:.2f} (target <= 0.5) -> {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""The Imgfan stack: buckets, queue + DLQ, four functions, the shared layer, the state machine,
+the presets parameter, alarms and outputs. IAM is written out statement by statement so the
+tests can assert least privilege exactly (CDK's ``grant_*`` helpers add wildcard actions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from imgfan_core.presets import PresetsConfig
+
+from infra.alarms import add_alarms, alarm_topic
+from infra.bundling import function_code, layer_code
+from infra.settings import RETENTION_NAMES, Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASL_FILE = REPO_ROOT / "statemachine" / "imgfan.asl.json"
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+SSM_STANDARD_TIER_LIMIT = 4096
+BATCH_WINDOW_S = 1
+
+
+def notification_filters(presets: PresetsConfig) -> list[s3.NotificationKeyFilter]:
+    """One filter per suffix spelling. S3 suffix filters are case-sensitive, so each suffix is
+    matched in lower and upper case (``photo.JPG`` from cameras); mixed case is not matched."""
+    prefix = presets.source.prefix or None
+    suffixes = sorted({spelling for s in presets.source.suffixes for spelling in (s.lower(), s.upper())})
+    if not suffixes:
+        return [s3.NotificationKeyFilter(prefix=prefix)] if prefix else [s3.NotificationKeyFilter()]
+    return [s3.NotificationKeyFilter(prefix=prefix, suffix=suffix) for suffix in suffixes]
+
+
+class ImgfanStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, presets: PresetsConfig,
+                 presets_text: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        self.presets = presets
+        self.key = self._kms_key() if settings.kms_key else None
+        self.access_logs_bucket = self._access_logs_bucket() if settings.access_logs else None
+        self.source_bucket = self._data_bucket("SourceBucket", presets.source.bucket)
+        self.output_bucket = self._data_bucket("OutputBucket", presets.output.bucket)
+        self.source_objects = self.source_bucket.arn_for_objects(f"{presets.source.prefix}*")
+        self.output_objects = self.output_bucket.arn_for_objects(f"{presets.output.prefix}*")
+
+        self.presets_parameter = ssm.StringParameter(
+            self, "PresetsParameter",
+            parameter_name=f"/{self.stack_name}/presets",
+            description="imgfan presets.json (imgfan presets push updates it without a redeploy)",
+            string_value=presets_text,
+            tier=ssm.ParameterTier.ADVANCED if len(presets_text.encode()) > SSM_STANDARD_TIER_LIMIT
+            else ssm.ParameterTier.STANDARD,
+        )
+        self.dead_letter_queue, self.queue = self._queues()
+        self.layer = lambda_.LayerVersion(
+            self, "CoreLayer",
+            code=layer_code(),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_12],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="imgfan_core + Pillow, pillow-heif, Powertools, pydantic (linux/arm64, cp312)",
+        )
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        self.dispatcher = self._function("dispatcher", "Dispatcher")
+        self.resizer = self._function("resizer", "Resizer")
+        self.finalizer = self._function("finalizer", "Finalizer")
+        self.cleaner = self._function("cleaner", "Cleaner")
+        self.state_machine = self._state_machine()
+        self._permissions()
+        self._wiring()
+        self._alarms()
+        self._outputs()
+
+    # ---- storage ---------------------------------------------------------------------------
+    def _kms_key(self) -> kms.Key:
+        return kms.Key(
+            self, "DataKey",
+            description="imgfan source and output buckets",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _bucket_removal(self) -> dict:
+        if self.settings.destroy_buckets:
+            return {"removal_policy": RemovalPolicy.DESTROY, "auto_delete_objects": True}
+        return {"removal_policy": RemovalPolicy.RETAIN}
+
+    def _access_logs_bucket(self) -> s3.Bucket:
+        return s3.Bucket(
+            self, "AccessLogsBucket",
+            # S3 server access logging can only deliver to SSE-S3 buckets, even when data uses KMS.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(90))],
+            **self._bucket_removal(),
+        )
+
+    def _data_bucket(self, construct_id: str, existing_name: str | None) -> s3.IBucket:
+        if existing_name:
+            # presets.json names a bucket that already exists: use it, do not own it.
+            return s3.Bucket.from_bucket_name(self, construct_id, existing_name)
+        encryption = (
+            {"encryption": s3.BucketEncryption.KMS, "encryption_key": self.key, "bucket_key_enabled": True}
+            if self.key else {"encryption": s3.BucketEncryption.S3_MANAGED}
+        )
+        logging = (
+            {"server_access_logs_bucket": self.access_logs_bucket,
+             "server_access_logs_prefix": f"{construct_id}/"}
+            if self.access_logs_bucket else {}
+        )
+        return s3.Bucket(
+            self, construct_id,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            **encryption,
+            **logging,
+            **self._bucket_removal(),
+        )
+
+    def _queues(self) -> tuple[sqs.Queue, sqs.Queue]:
+        dlq = sqs.Queue(
+            self, "DeadLetterQueue",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        dispatcher_timeout = self.settings.functions["dispatcher"].timeout_s
+        queue = sqs.Queue(
+            self, "EventQueue",
+            # AWS guidance for Lambda event sources: at least 6x the function timeout (+ batching window).
+            visibility_timeout=Duration.seconds(6 * dispatcher_timeout + BATCH_WINDOW_S),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=5),
+        )
+        return dlq, queue
+
+    # ---- compute ---------------------------------------------------------------------------
+    def _function(self, name: str, construct_id: str) -> lambda_.Function:
+        config = self.settings.functions[name]
+        log_group = logs.LogGroup(
+            self, f"{construct_id}Logs",
+            retention=_retention(self.settings.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.log_groups[name] = log_group
+        role = iam.Role(
+            self, f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"imgfan {name}: least privilege, no managed policies",
+        )
+        # Instead of AWSLambdaBasicExecutionRole (any log group): only this function's group.
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        ))
+        environment = {
+            "POWERTOOLS_SERVICE_NAME": f"imgfan-{name}",
+            "POWERTOOLS_METRICS_NAMESPACE": "Imgfan",
+            "LOG_LEVEL": self.settings.log_level,
+            "POWERTOOLS_LOG_LEVEL": self.settings.log_level,
+            "SOURCE_BUCKET": self.source_bucket.bucket_name,
+            "OUTPUT_BUCKET": self.output_bucket.bucket_name,
+        }
+        return lambda_.Function(
+            self, construct_id,
+            description=f"imgfan {name}",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.handler",
+            code=function_code(FUNCTIONS_DIR / name),
+            layers=[self.layer],
+            memory_size=config.memory_mb,
+            timeout=Duration.seconds(config.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            role=role,
+            environment=environment,
+        )
+
+    def _state_machine(self) -> sfn.StateMachine:
+        express = self.settings.workflow_type == "EXPRESS"
+        log_options = None
+        if express:
+            # Express executions have no history in Step Functions; the console rebuilds it from
+            # these logs, which needs level ALL with execution data.
+            self.state_machine_logs = logs.LogGroup(
+                self, "StateMachineLogs",
+                log_group_name=Fn.join("", ["/aws/vendedlogs/states/", Aws.STACK_NAME, "-",
+                                            Fn.select(2, Fn.split("/", Aws.STACK_ID))]),
+                retention=_retention(self.settings.log_retention_days),
+                removal_policy=RemovalPolicy.DESTROY,
+            )
+            log_options = sfn.LogOptions(
+                destination=self.state_machine_logs, level=sfn.LogLevel.ALL, include_execution_data=True
+            )
+        return sfn.StateMachine(
+            self, "StateMachine",
+            # from_file would stage the ASL as an S3 asset (DefinitionS3Location); inlining it as
+            # DefinitionString keeps the template self-contained for moto and for review.
+            definition_body=sfn.DefinitionBody.from_string(ASL_FILE.read_text(encoding="utf-8")),
+            definition_substitutions={
+                "ResizerFunctionArn": self.resizer.function_arn,
+                "FinalizerFunctionArn": self.finalizer.function_arn,
+                "CleanerFunctionArn": self.cleaner.function_arn,
+                "MaxConcurrency": str(self.presets.max_concurrency),
+            },
+            state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
+            tracing_enabled=True,
+            logs=log_options,
+        )
+
+    # ---- IAM ---------------------------------------------------------------------------------
+    def _allow(self, fn: lambda_.Function, actions: list[str], resources: list[str], **conditions) -> None:
+        fn.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=resources, **conditions))
+
+    def _key_use(self, fn: lambda_.Function, actions: list[str]) -> None:
+        if self.key is not None:
+            self._allow(fn, actions, [self.key.key_arn])
+
+    def _permissions(self) -> None:
+        self._allow(self.dispatcher, ["states:StartExecution"], [self.state_machine.state_machine_arn])
+        self._allow(self.dispatcher, ["ssm:GetParameter"], [self.presets_parameter.parameter_arn])
+
+        self._allow(self.resizer, ["s3:GetObject", "s3:GetObjectVersion"], [self.source_objects])
+        self._allow(self.resizer, ["s3:PutObject"], [self.output_objects])
+        self._key_use(self.resizer, ["kms:Decrypt", "kms:GenerateDataKey"])
+
+        self._allow(self.finalizer, ["s3:PutObject"], [self.output_objects])
+        self._key_use(self.finalizer, ["kms:GenerateDataKey"])
+
+        self._allow(self.cleaner, ["s3:ListBucket"], [self.output_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.output.prefix}*"]}})
+        self._allow(self.cleaner, ["s3:DeleteObject"], [self.output_objects])
+
+        for fn in (self.resizer, self.finalizer, self.cleaner):
+            fn.grant_invoke(self.state_machine)
+
+    def _wiring(self) -> None:
+        destination = s3n.SqsDestination(self.queue)
+        for key_filter in notification_filters(self.presets):
+            self.source_bucket.add_event_notification(s3.EventType.OBJECT_CREATED, destination, key_filter)
+            self.source_bucket.add_event_notification(s3.EventType.OBJECT_REMOVED, destination, key_filter)
+        # Consuming the queue (receive, delete, change visibility, attributes) is granted by the
+        # event source itself, with named actions only.
+        self.dispatcher.add_event_source(event_sources.SqsEventSource(
+            self.queue,
+            batch_size=10,
+            max_batching_window=Duration.seconds(BATCH_WINDOW_S),
+            report_batch_item_failures=True,
+        ))
+        self.dispatcher.add_environment("STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
+        self.dispatcher.add_environment("PRESETS_PARAMETER_NAME", self.presets_parameter.parameter_name)
+
+    # ---- operations ------------------------------------------------------------------------
+    def _alarms(self) -> None:
+        self.alarms = add_alarms(
+            self,
+            dead_letter_queue=self.dead_letter_queue,
+            state_machine=self.state_machine,
+            resizer=self.resizer,
+            resizer_error_threshold=self.settings.resizer_error_threshold,
+            topic=alarm_topic(self, self.settings.alarm_topic_arn, self.settings.alarm_email),
+        )
+
+    def _outputs(self) -> None:
+        arn = self.state_machine.state_machine_arn
+        outputs = {
+            "SourceBucketName": self.source_bucket.bucket_name,
+            "OutputBucketName": self.output_bucket.bucket_name,
+            "QueueUrl": self.queue.queue_url,
+            "DeadLetterQueueUrl": self.dead_letter_queue.queue_url,
+            "StateMachineArn": arn,
+            "PresetsParameterName": self.presets_parameter.parameter_name,
+            "StateMachineConsoleUrl": Fn.join("", [
+                "https://", Aws.REGION, ".console.aws.amazon.com/states/home?region=", Aws.REGION,
+                "#/statemachines/view/", arn,
+            ]),
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    # jsii enums carry member names, not day counts.
+    return logs.RetentionDays[RETENTION_NAMES[days]]

@@ -1,0 +1,1 @@
+"""imgfan's command line and its embedded cloud (never deployed to Lambda)."""

@@ -1,0 +1,1 @@
+"""Embedded cloud: moto server, local Lambda runtime, SQS event-source poller, local deploy."""

@@ -1,0 +1,150 @@
+"""The embedded cloud: moto server + local Lambda runtime + SQS poller + the deployed stack.
+
+moto is imported only inside :meth:`EmbeddedCloud.start`, after ``MOTO_PORT`` is set, because
+moto's Step Functions interpreter calls Lambda at ``http://localhost:$MOTO_PORT``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import urllib.request
+import warnings
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from imgfan.local.deploy import default_account_region, deploy_stack
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+STATE_DIR = Path(".imgfan-cache") / "local"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+logger = logging.getLogger("imgfan.local")
+
+
+class CloudError(RuntimeError):
+    pass
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class EmbeddedCloud:
+    def __init__(self, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, state_dir: Path = STATE_DIR,
+                 workers_per_function: int | None = None, function_log_sink=None):
+        self.host, self.port = host, port
+        self.endpoint_url = f"http://{host}:{port}"
+        self.state_dir = Path(state_dir)
+        self.account, self.region = default_account_region()
+        self.workers_per_function = workers_per_function or max(2, os.cpu_count() or 2)
+        self.function_log_sink = function_log_sink
+        self.outputs: dict[str, str] = {}
+        self.runtime = None
+        self._server = None
+        self._poller = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> EmbeddedCloud:
+        if not port_is_free(self.host, self.port):
+            raise CloudError(
+                f"port {self.port} on {self.host} is in use: is another 'imgfan local up' running? "
+                f"Stop it or pass --port."
+            )
+        os.environ["MOTO_PORT"] = str(self.port)
+        # moto skips resources it cannot model (bucket/queue policies, alarms) with a warning each;
+        # locally they are not enforced anyway, and the warnings bury the progress output.
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        from moto.server import ThreadedMotoServer
+
+        from imgfan.local import lambda_runtime, moto_patches
+
+        moto_patches.apply_all(self.host)
+        self.runtime = lambda_runtime.LocalLambdaRuntime(
+            self.state_dir / "lambda", self.endpoint_url, self.region, self.workers_per_function,
+            log_sink=self.function_log_sink,
+        )
+        lambda_runtime.install(self.runtime)
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        self._configure_moto({"stepfunctions": {"execute_state_machine": True}})
+        return self
+
+    def _configure_moto(self, config: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/config", data=json.dumps(config).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    def deploy(self, assembly_dir: Path | None = None, stack_name: str = "Imgfan", progress=print,
+               context: dict[str, str] | None = None) -> dict[str, str]:
+        if assembly_dir is None:
+            from imgfan.synth import synthesize
+
+            assembly_dir = synthesize(context=context)
+        self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region, progress)
+        return self.outputs
+
+    def start_poller(self) -> None:
+        from imgfan.local.sqs_poller import SqsEventSourcePoller
+
+        self._poller = SqsEventSourcePoller(self.endpoint_url, region=self.region)
+        self._poller.start()
+
+    def wait_until_idle(self, timeout: float = 60) -> None:
+        """Block until the queues are drained and no dispatcher batch is in flight."""
+        if self._poller is not None and not self._poller.wait_until_idle(timeout):
+            raise CloudError(f"the event queue was still busy after {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self.runtime is not None:
+            self.runtime.close()
+
+    def __enter__(self) -> EmbeddedCloud:
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    # -- clients ---------------------------------------------------------------------------
+    def client(self, service: str):
+        return boto3.client(
+            service, endpoint_url=self.endpoint_url, region_name=self.region,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}), **LOCAL_CREDENTIALS,
+        )
+
+    def environment(self) -> dict[str, str]:
+        """What a shell needs to talk to this cloud with the aws CLI or boto3."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": self.region,
+        }

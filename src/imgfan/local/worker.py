@@ -1,0 +1,97 @@
+"""A warm Lambda worker process: imports one handler once, then serves invocations.
+
+Started by ``lambda_runtime.WorkerProcess`` as ``python -S worker.py SPEC_JSON``. ``-S`` keeps
+site-packages' ``.pth`` files out, in particular the editable install's path to the working
+tree, so the handler sees exactly what was deployed: its own asset, then the layers. Third-party
+packages come from the host's site-packages (the layer's are built for Lambda's arm64).
+
+Protocol: one JSON line per invocation on stdin, one JSON line per result on the original
+stdout. The handler's own stdout is redirected to stderr, which the parent collects as logs.
+Only the standard library may be imported at module level here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    def __init__(self, request_id: str, deadline: float):
+        self.aws_request_id = request_id
+        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.invoked_function_arn = os.environ.get("IMGFAN_LOCAL_FUNCTION_ARN", "")
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "local"
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _error_payload(exc: BaseException, request_id: str) -> dict:
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }
+
+
+def _load_handler(spec: dict):
+    # Deployed code first, then the host's libraries, then layers (imgfan_core lives only there).
+    here = os.path.dirname(os.path.abspath(__file__))
+    interpreter_paths = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    sys.path[:] = [spec["task_root"], *interpreter_paths, *spec["site_packages"], *spec["layer_paths"]]
+    module_name, _, function_name = spec["handler"].rpartition(".")
+    module = importlib.import_module(module_name)
+    return getattr(module, function_name)
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    # The parent reads results from our original stdout; everything the handler prints
+    # (Powertools Logger writes to stdout) must go to stderr, the log stream.
+    results = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    os.chdir(spec["task_root"])
+
+    try:
+        handler = _load_handler(spec)
+        init_error = None
+    except BaseException as exc:  # an import error is reported on every invocation, like Lambda's
+        handler, init_error = None, exc
+        traceback.print_exc()
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        request_id = request["request_id"]
+        if init_error is not None:
+            payload = _error_payload(init_error, request_id)
+            payload["errorType"] = "Runtime.ImportModuleError"
+            results.write(json.dumps({"errored": True, "payload": payload}) + "\n")
+            continue
+        context = LambdaContext(request_id, time.monotonic() + request["timeout"])
+        print(f"START RequestId: {request_id}", file=sys.stderr, flush=True)
+        try:
+            result = handler(request["event"], context)
+            reply = {"errored": False, "payload": result}
+            encoded = json.dumps(reply, default=str)
+        except BaseException as exc:  # noqa: BLE001 - any handler failure is a function error
+            traceback.print_exc()
+            encoded = json.dumps({"errored": True, "payload": _error_payload(exc, request_id)})
+        print(f"END RequestId: {request_id}", file=sys.stderr, flush=True)
+        results.write(encoded + "\n")
+
+
+if __name__ == "__main__":
+    main()

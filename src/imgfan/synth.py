@@ -1,0 +1,141 @@
+"""Synthesize the CDK app into a cloud assembly, cached on disk.
+
+Synthesis needs Node (jsii) and takes seconds, so the assembly is kept under
+``.imgfan-cache/synth/<hash>``. The hash covers every input of the template: ``infra/``,
+``statemachine/``, ``functions/``, ``src/imgfan_core/``, the presets file, the context and the
+pinned tool versions. The app runs as ``python -m infra.app`` in a subprocess, exactly as
+``cdk synth`` runs it (``CDK_OUTDIR`` / ``CDK_CONTEXT_JSON``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+STACK_NAME = "Imgfan"
+INPUT_DIRS = ("infra", "statemachine", "functions", "src/imgfan_core")
+VERSIONED = ("aws-cdk-lib", "constructs", "jsii", "cdk-nag", "pydantic")
+KEEP_ASSEMBLIES = 12
+
+
+class SynthError(Exception):
+    """Synthesis failed; the message is the app's own explanation (e.g. the invalid preset field)."""
+
+
+def repo_root() -> Path:
+    here = Path(__file__).resolve().parents[2]
+    cwd = Path.cwd().resolve()
+    for candidate in (here, cwd, *cwd.parents):
+        if (candidate / "infra" / "app.py").is_file() and (candidate / "cdk.json").is_file():
+            return candidate
+    raise SynthError("cannot find the imgfan CDK app (infra/app.py); run from the repository")
+
+
+def template_path(assembly: Path) -> Path:
+    return assembly / f"{STACK_NAME}.template.json"
+
+
+def _normalise_context(context: dict | None, cwd: Path) -> dict[str, str]:
+    normalised = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in (context or {}).items()}
+    presets = normalised.get("presetsFile")
+    if presets is not None and not Path(presets).is_absolute():
+        # The app runs from the repository root; a relative path means the caller's directory.
+        normalised["presetsFile"] = str((cwd / presets).resolve())
+    return normalised
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def _digest_tree(root: Path, digest) -> None:
+    if not root.exists():
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def assembly_hash(root: Path, context: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in INPUT_DIRS:
+        digest.update(f"[{name}]".encode())
+        _digest_tree(root / name, digest)
+    presets = Path(context.get("presetsFile", root / "presets.json"))
+    digest.update(b"[presets]" + (presets.read_bytes() if presets.is_file() else b"<missing>"))
+    digest.update(json.dumps(context, sort_keys=True).encode())
+    versions = {name: _version(name) for name in VERSIONED}
+    versions["python"] = sys.version.split()[0]
+    digest.update(json.dumps(versions, sort_keys=True).encode())
+    return digest.hexdigest()[:24]
+
+
+def _run_app(root: Path, context: dict[str, str], outdir: Path) -> None:
+    env = dict(os.environ, CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(context))
+    # jsii's Node end-of-life banner would bury the app's own error message in failures.
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    result = subprocess.run([sys.executable, "-m", "infra.app"], cwd=root, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("b'!!")]
+        message = [line.removeprefix("imgfan synth: ") for line in lines if "imgfan synth:" in line]
+        if message:
+            # The app's own one-line explanation plus any continuation lines after it.
+            start = next(i for i, line in enumerate(lines) if "imgfan synth:" in line)
+            raise SynthError("\n".join([message[0], *lines[start + 1:]]))
+        raise SynthError("CDK synthesis failed:\n" + "\n".join(lines[-25:]))
+
+
+def _prune(cache: Path) -> None:
+    entries = sorted((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP_ASSEMBLIES:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def synthesize(context: dict | None = None, outdir: str | Path | None = None, quiet: bool = False) -> Path:
+    """Return the cloud assembly directory for ``context``, synthesizing only on a cache miss.
+
+    With ``outdir`` the assembly is written there (always synthesized, not cached).
+    """
+    root = repo_root()
+    normalised = _normalise_context(context, Path.cwd())
+    if outdir is not None:
+        target = Path(outdir).resolve()
+        if not quiet:
+            print(f"imgfan: synthesizing the CDK app into {target} ...", file=sys.stderr, flush=True)
+        _run_app(root, normalised, target)
+        return target
+    cache = root / ".imgfan-cache" / "synth"
+    assembly = cache / assembly_hash(root, normalised)
+    if template_path(assembly).is_file() and (assembly / ".complete").is_file():
+        os.utime(assembly)
+        return assembly
+    cache.mkdir(parents=True, exist_ok=True)
+    if not quiet:
+        print("imgfan: synthesizing the CDK app (inputs changed; takes ~10 s, cached afterwards) ...",
+              file=sys.stderr, flush=True)
+    work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache))
+    try:
+        _run_app(root, normalised, work)
+        (work / ".complete").write_text(json.dumps(normalised, sort_keys=True))
+        try:
+            work.rename(assembly)
+        except OSError:
+            if not (assembly / ".complete").is_file():
+                raise
+            # A concurrent synth of the same inputs won the race; its assembly is identical.
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _prune(cache)
+    return assembly

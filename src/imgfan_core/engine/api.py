@@ -1,0 +1,254 @@
+"""The engine's public entry points: ``analyze`` once per image, ``render_variant`` per preset.
+
+One ``render_variant`` call decodes the source once, at the smallest size that still covers
+the target (JPEG DCT scaling), orients it, resamples it with a reduce-then-Lanczos pass that
+also applies the crop, converts colour on the small result and encodes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+from imgfan_core.engine import animation, colour, decode, encode, geometry, placeholder, position
+from imgfan_core.errors import PermanentImageError, UnsupportedImage
+
+if TYPE_CHECKING:
+    # Types only: the engine takes any object with these attributes, so importing it does
+    # not pay for pydantic (the resizer's cold start) and tests can pass plain namespaces.
+    from imgfan_core.presets import Limits, MetadataPolicy, Preset
+
+# MetadataPolicy's defaults: strip everything, convert to sRGB.
+DEFAULT_METADATA = SimpleNamespace(strip=True, convert_to_srgb=True)
+
+# Image.reduce() by an integer factor first while at least this much downscale remains for
+# Lanczos; 3.0 is visually indistinguishable from a plain Lanczos pass (Pillow's docs).
+REDUCING_GAP = 3.0
+PLACEHOLDER_SOURCE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    format: str
+    width: int
+    height: int
+    orientation: int
+    has_alpha: bool
+    animated: bool
+    frames: int
+    colour_profile: str | None
+    bytes: int
+    placeholder: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RenderedVariant:
+    data: bytes
+    width: int
+    height: int
+    format: str
+    content_type: str
+
+    @property
+    def extension(self) -> str:
+        from imgfan_core.keys import EXTENSIONS
+
+        return EXTENSIONS[self.format]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the pixels, e.g. for a manifest."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+            "content_type": self.content_type,
+            "bytes": len(self.data),
+        }
+
+
+@dataclass
+class _Source:
+    image: Image.Image
+    format: str
+    orientation: int
+    frames: int
+    animated: bool
+    icc: bytes | None
+    upright: tuple[int, int]
+    # What the file says; differs from ``orientation`` when the decoder already turned the
+    # pixels (libheif applies HEIF's irot/imir and pillow-heif keeps the tag as original_orientation).
+    reported_orientation: int = 1
+
+
+def _open(data: bytes, limits: Limits) -> _Source:
+    image = decode.open_image(data, limits)
+    fmt = image.format or "unknown"
+    orient = decode.orientation(image)
+    frames = decode.frame_count(image, limits)
+    animated = frames > 1 and fmt in decode.ANIMATED_FORMATS
+    return _Source(
+        image=image,
+        format=fmt,
+        orientation=orient,
+        frames=frames,
+        animated=animated,
+        icc=image.info.get("icc_profile") or None,
+        upright=geometry.upright_size(image.size, orient),
+        reported_orientation=_reported_orientation(image, orient),
+    )
+
+
+def _reported_orientation(image: Image.Image, applied: int) -> int:
+    original = image.info.get("original_orientation")
+    return original if isinstance(original, int) and 1 <= original <= 8 else applied
+
+
+def _decode_still(src: _Source, needed: tuple[float, float]) -> Image.Image:
+    """One decode at the smallest JPEG scale covering ``needed``, upright, in a resample mode."""
+    image = src.image
+    decode.draft(image, needed, src.orientation)
+    image = decode.load(image)
+    image = colour.fix_cmyk_inversion(image)
+    mode = image.mode
+    try:
+        image = colour.normalize(image)
+    except (ValueError, OSError) as exc:
+        # e.g. a LAB or float TIFF that Pillow reads but cannot convert
+        raise UnsupportedImage(f"{mode} pixels are not supported ({' '.join(str(exc).split())})") from None
+    return decode.upright(image, src.orientation)
+
+
+def analyze(data: bytes, limits: Limits) -> SourceInfo:
+    """Validate the source fully (header, limits and pixels) and describe it for the manifest."""
+    src = _open(data, limits)
+    tiny = geometry.plan(*src.upright, PLACEHOLDER_SOURCE_SIZE, PLACEHOLDER_SOURCE_SIZE, "inside")
+    pixels = _decode_still(src, tiny.scaled)
+    has_alpha = pixels.mode in ("LA", "RGBA")
+    small = pixels.resize(tiny.crop, Image.Resampling.BOX, reducing_gap=2.0)
+    small, _ = colour.to_srgb(small, src.icc)
+    return SourceInfo(
+        format=src.format.lower(),
+        width=src.upright[0],
+        height=src.upright[1],
+        orientation=src.reported_orientation,
+        has_alpha=has_alpha,
+        animated=src.animated,
+        frames=src.frames,
+        colour_profile=colour.profile_description(src.icc),
+        bytes=len(data),
+        placeholder=placeholder.placeholder(small),
+    )
+
+
+def _source_box(
+    image: Image.Image, plan: geometry.Plan, preset: Preset
+) -> tuple[float, float, float, float]:
+    """The region of the decoded image that becomes the kept crop, in decoded pixels."""
+    slack = (plan.scaled[0] - plan.crop[0], plan.scaled[1] - plan.crop[1])
+    if max(slack) < 0.5:
+        offset = (0.0, 0.0)
+    elif preset.position in position.STRATEGIES:
+        offset = position.strategy_offset(image, plan.scaled, plan.crop, preset.position)
+    else:
+        offset = position.gravity_offset(slack, preset.position)
+    # Rounding in the analysis proxy can push an offset a hair outside the slack.
+    offset = (min(max(0.0, offset[0]), max(0.0, slack[0])), min(max(0.0, offset[1]), max(0.0, slack[1])))
+    # decoded pixels per scaled pixel, per axis
+    kx, ky = image.width / plan.scaled[0], image.height / plan.scaled[1]
+    x0, y0 = offset[0] * kx, offset[1] * ky
+    return (x0, y0, min(image.width, x0 + plan.crop[0] * kx), min(image.height, y0 + plan.crop[1] * ky))
+
+
+def _letterbox(image: Image.Image, plan: geometry.Plan, preset: Preset, fmt: str) -> Image.Image:
+    if plan.canvas == plan.crop:
+        return image
+    r, g, b, a = encode.parse_colour(preset.background)
+    transparent_ok = fmt in encode.ALPHA_FORMATS
+    if transparent_ok and (image.mode in ("LA", "RGBA") or a < 255):
+        canvas = Image.new("RGBA", plan.canvas, (r, g, b, a))
+        image = image.convert("RGBA")
+    else:
+        canvas = Image.new("RGB", plan.canvas, (r, g, b))
+        image = encode.flatten(image, preset.background)
+        image = image if image.mode == "RGB" else image.convert("RGB")
+    gravity = preset.position if preset.position in position.GRAVITY else "center"
+    slack = (plan.canvas[0] - image.width, plan.canvas[1] - image.height)
+    ox, oy = position.gravity_offset(slack, gravity)
+    canvas.paste(image, (round(ox), round(oy)))
+    return canvas
+
+
+def _transform(
+    image: Image.Image, plan: geometry.Plan, preset: Preset, fmt: str, icc: bytes | None,
+    metadata: MetadataPolicy, still: bool = True,
+) -> tuple[Image.Image, bytes | None]:
+    box = _source_box(image, plan, preset)
+    resized = image.resize(plan.crop, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
+    resized, icc_out = colour.to_srgb(resized, icc, metadata.convert_to_srgb)
+    resized = _letterbox(resized, plan, preset, fmt)
+    if still:
+        # Animation frames keep one mode throughout, so only stills lose an all-opaque alpha.
+        resized = encode.drop_opaque_alpha(resized)
+    return encode.for_format(resized, fmt, preset.background), icc_out
+
+
+def _kept_exif(image: Image.Image, metadata: MetadataPolicy) -> bytes | None:
+    if metadata.strip:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exif = image.getexif()
+    except Exception:
+        return None
+    if not exif:
+        return None
+    if decode.ORIENTATION_TAG in exif:
+        # The pixels are already upright; a kept tag would rotate them a second time.
+        exif[decode.ORIENTATION_TAG] = 1
+    return exif.tobytes()
+
+
+def render_variant(
+    data: bytes, preset: Preset, limits: Limits, metadata: MetadataPolicy | None = None
+) -> RenderedVariant:
+    metadata = metadata or DEFAULT_METADATA
+    src = _open(data, limits)
+    alpha = colour.has_alpha(src.image)
+    wants_animation = preset.animation == "animate" and src.animated
+    fmt = encode.resolve_format(preset.format, src.format, alpha, wants_animation)
+    plan = geometry.plan(*src.upright, preset.width, preset.height, preset.fit, preset.enlarge)
+    exif = _kept_exif(src.image, metadata)
+
+    if wants_animation and fmt in animation.ANIMATED_OUTPUTS:
+        animation.check_total_pixels(src.image.size, src.frames, limits)
+        loop = src.image.info.get("loop")
+        icc_holder: list[bytes | None] = [None]
+
+        def one_frame(frame: Image.Image) -> Image.Image:
+            frame = decode.upright(frame, src.orientation)
+            out, icc_holder[0] = _transform(frame, plan, preset, fmt, src.icc, metadata, still=False)
+            return out
+
+        try:
+            frames, durations = animation.frames(src.image, one_frame)
+        except Exception as exc:
+            if isinstance(exc, PermanentImageError):
+                raise
+            raise decode.classify(exc) from None
+        extra = animation.save_options(frames, durations, loop, fmt)
+        payload = encode.encode(frames[0], fmt, preset.quality, preset.effort, icc_holder[0], exif, extra)
+        width, height = frames[0].size
+    else:
+        pixels = _decode_still(src, plan.scaled)
+        out, icc_out = _transform(pixels, plan, preset, fmt, src.icc, metadata)
+        payload = encode.encode(out, fmt, preset.quality, preset.effort, icc_out, exif)
+        width, height = out.size
+    return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))

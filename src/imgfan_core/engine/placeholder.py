@@ -1,0 +1,50 @@
+"""A per-image placeholder for the manifest: a tiny blurred data URI and a dominant colour."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from PIL import Image
+
+PLACEHOLDER_SIZE = 16
+_PALETTE_SIZE = 6
+
+
+def _opaque(image: Image.Image) -> Image.Image:
+    if image.mode in ("LA", "RGBA"):
+        canvas = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        canvas.alpha_composite(image.convert("RGBA"))
+        return canvas.convert("RGB")
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def dominant_colour(image: Image.Image) -> str:
+    """The most common colour of a 6-colour median-cut palette, as #rrggbb.
+
+    The mean colour of a photo is usually a muddy grey-brown; the largest palette bucket is
+    what the eye reads as "the colour" of the picture.
+    """
+    small = _opaque(image)
+    small = small.resize((min(64, small.width), min(64, small.height)), Image.Resampling.BOX)
+    quantized = small.quantize(colors=_PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
+    counts = quantized.getcolors() or [(1, 0)]
+    _, index = max(counts)
+    palette = quantized.getpalette() or [0, 0, 0]
+    r, g, b = palette[index * 3 : index * 3 + 3]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def data_uri(image: Image.Image) -> str:
+    """A <=16 px WebP, a few hundred bytes of base64, meant to be shown blurred and stretched."""
+    thumb = image.convert("RGBA" if image.mode in ("LA", "RGBA") else "RGB")
+    ratio = PLACEHOLDER_SIZE / max(thumb.size)
+    size = (max(1, round(thumb.width * ratio)), max(1, round(thumb.height * ratio)))
+    thumb = thumb.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
+    buffer = io.BytesIO()
+    thumb.save(buffer, format="WEBP", quality=40, method=4)
+    return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def placeholder(image: Image.Image) -> dict[str, str]:
+    return {"data_uri": data_uri(image), "dominant_color": dominant_colour(image)}

@@ -1,0 +1,51 @@
+"""Error types whose *class names* are part of the state machine's contract.
+
+A Lambda function error reaches Step Functions as ``Error = type(exc).__name__``. The ASL
+retries the transient names and records the permanent ones without retrying, so renaming a
+class here means changing ``statemachine/imgfan.asl.json`` too (a test checks they agree).
+"""
+
+
+class ImgfanError(Exception):
+    """Base of every error imgfan raises on purpose."""
+
+
+class PermanentImageError(ImgfanError):
+    """The input can never produce this variant; retrying is pointless."""
+
+    reason = "permanent"
+
+
+class NotAnImage(PermanentImageError):
+    reason = "not-an-image"
+
+
+class CorruptImage(PermanentImageError):
+    reason = "corrupt"
+
+
+class ImageTooLarge(PermanentImageError):
+    reason = "too-large"
+
+
+class UnsupportedImage(PermanentImageError):
+    reason = "unsupported"
+
+
+class SourceMissing(PermanentImageError):
+    """The source object (or the version named in the event) no longer exists."""
+
+    reason = "source-missing"
+
+
+class TransientError(ImgfanError):
+    """Worth retrying with backoff: throttling, a timeout, a dependency that blinked."""
+
+
+PERMANENT_ERROR_NAMES = tuple(
+    cls.__name__ for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing)
+)
+
+
+class InvalidPresets(ImgfanError):
+    """The presets document is invalid; the message names the field and the fix."""

@@ -1,0 +1,493 @@
+"""The presets document: one pydantic model is the single source of truth.
+
+``presets.json`` (repository root), ``presets.schema.json`` (generated from this model by
+:func:`json_schema`), the SSM parameter, ``cdk synth`` and ``imgfan presets validate`` all go
+through :func:`parse_presets`, so they refuse the same documents with the same messages.
+Option names follow sharp (``fit``, ``position``, ``withoutEnlargement`` → ``enlarge``) so that
+people who know sharp or imgproxy can read a preset at a glance.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from imgfan_core.errors import InvalidPresets
+
+SCHEMA_VERSION = "1"
+SCHEMA_FILE = "presets.schema.json"
+
+Fit = Literal["cover", "contain", "fill", "inside", "outside"]
+Gravity = Literal[
+    "center", "north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"
+]
+Strategy = Literal["entropy", "attention"]
+Position = Literal[Gravity, Strategy]  # type: ignore[valid-type]
+OutputFormat = Literal["jpeg", "png", "webp", "avif", "original"]
+AnimationPolicy = Literal["first-frame", "animate"]
+
+# A name becomes a path segment of every variant key: keep it to characters that need no
+# URL-encoding, cannot climb directories and read the same on every filesystem.
+PRESET_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$"
+HEX_COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
+PUBLIC_URL_PATTERN = r"^https?://[^\s?#]+$"
+HEADER_VALUE_PATTERN = r"^[^\r\n]+$"
+MAX_DIMENSION = 16384
+FITS_NEEDING_BOTH = ("cover", "contain", "fill")
+# 'original' keeps an animated GIF a GIF; the other encoders here write a single frame.
+ANIMATABLE_FORMATS = ("webp", "original")
+
+
+class FieldProblem(ValueError):
+    """A cross-field rule broken at ``path``: lets messages name the field, not just the model."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str):
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos until proven otherwise: refuse them instead of ignoring them.
+    # Strict types: "width": "200" is a mistake in a JSON file, not something to guess at.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Preset(_Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        json_schema_extra={
+            # Mirrors _check_geometry so editors flag the mistake while typing.
+            "allOf": [
+                {"anyOf": [{"required": ["width"]}, {"required": ["height"]}]},
+                {
+                    "if": {"required": ["fit"], "properties": {"fit": {"enum": list(FITS_NEEDING_BOTH)}}},
+                    "then": {"required": ["width", "height"]},
+                },
+                {
+                    "if": {"required": ["animation"], "properties": {"animation": {"const": "animate"}}},
+                    "then": {"properties": {"format": {"enum": list(ANIMATABLE_FORMATS)}}},
+                },
+            ]
+        },
+    )
+
+    name: str = Field(
+        pattern=PRESET_NAME_PATTERN,
+        description="Slug used in output keys: lower-case letters, digits, inner hyphens; 1-40 characters.",
+    )
+    width: int | None = Field(default=None, ge=1, le=MAX_DIMENSION, description="Target width in pixels.")
+    height: int | None = Field(default=None, ge=1, le=MAX_DIMENSION, description="Target height in pixels.")
+    fit: Fit = Field(default="inside", description="How the image fits the box (sharp's fit).")
+    position: Position = Field(  # type: ignore[valid-type]
+        default="center",
+        description="Crop anchor for cover: a gravity, or entropy/attention for a content-aware crop.",
+    )
+    enlarge: bool = Field(default=False, description="Allow upscaling sources smaller than the box.")
+    format: OutputFormat = Field(
+        default="original", description="Output format; original keeps web-safe sources."
+    )
+    quality: int | None = Field(
+        default=None, ge=1, le=100, description="Encoder quality 1-100; default depends on the format."
+    )
+    effort: int | None = Field(
+        default=None,
+        ge=0,
+        le=9,
+        description="CPU effort: webp method 0-6, avif 0-9 (higher is slower and smaller); png ignores it.",
+    )
+    background: str = Field(
+        default="#ffffff",
+        pattern=HEX_COLOUR_PATTERN,
+        description="Colour to flatten alpha (jpeg) and for contain's letterbox: #rrggbb or #rrggbbaa.",
+    )
+    animation: AnimationPolicy = Field(
+        default="first-frame",
+        description="Animated input: keep the first frame, or animate (webp/gif output only).",
+    )
+
+    @model_validator(mode="after")
+    def _check_geometry(self) -> Preset:
+        if self.width is None and self.height is None:
+            raise FieldProblem(("width",), "set width, height or both (neither is set)")
+        if self.fit in FITS_NEEDING_BOTH and (self.width is None or self.height is None):
+            missing = "height" if self.height is None else "width"
+            raise FieldProblem(
+                (missing,),
+                f"required because fit is '{self.fit}', which needs both width and height; "
+                f"add {missing}, or use fit 'inside' to bound one side only",
+            )
+        if self.animation == "animate" and self.format not in ANIMATABLE_FORMATS:
+            raise FieldProblem(
+                ("animation",),
+                f"'animate' cannot work with format '{self.format}' (it would silently keep the first "
+                "frame); use format 'webp' or 'original', or animation 'first-frame'",
+            )
+        if self.effort is not None and self.format == "webp" and self.effort > 6:
+            raise FieldProblem(
+                ("effort",), f"webp effort is 0-6, got {self.effort}; use 6 for the smallest files"
+            )
+        return self
+
+
+class SourceFilter(_Strict):
+    bucket: str | None = Field(
+        default=None, description="Source bucket name; null means the bucket the stack creates."
+    )
+    prefix: str = Field(default="", description="Only keys under this prefix are processed.")
+    suffixes: list[str] = Field(
+        default_factory=lambda: [
+            ".jpg",
+            ".jpeg",
+            ".png",
+            ".webp",
+            ".gif",
+            ".heic",
+            ".heif",
+            ".avif",
+            ".tif",
+            ".tiff",
+        ],
+        description="Only keys ending with one of these (case-insensitive) are processed; empty means all.",
+    )
+
+    @field_validator("suffixes")
+    @classmethod
+    def _suffixes_lower(cls, value: list[str]) -> list[str]:
+        return sorted({s.lower() for s in value})
+
+
+class OutputTarget(_Strict):
+    bucket: str | None = Field(
+        default=None, description="Output bucket name; null means the bucket the stack creates."
+    )
+    prefix: str = Field(
+        default="", description="Prefix for every variant and manifest key; empty, or ending with '/'."
+    )
+    cache_control: str = Field(
+        default="public, max-age=31536000, immutable",
+        min_length=1,
+        pattern=HEADER_VALUE_PATTERN,
+        description="Cache-Control header for variants (manifests always get no-cache).",
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=PUBLIC_URL_PATTERN,
+        description=(
+            "Public URL of the output bucket (e.g. a CDN), without query string. When set, manifest "
+            "srcset URLs are absolute (base + key); otherwise relative to the manifest's folder."
+        ),
+    )
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_is_folder(cls, value: str) -> str:
+        if value and not value.endswith("/"):
+            raise ValueError(
+                f"'{value}' does not end with '/', so keys would read '{value}photos/…'; use '{value}/'"
+            )
+        return value
+
+
+class Limits(_Strict):
+    max_input_pixels: int = Field(default=50_000_000, gt=0, description="Refuse sources with more pixels.")
+    max_input_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Refuse larger source objects.")
+    max_animation_frames: int = Field(default=200, gt=0, description="Refuse animations with more frames.")
+
+
+class MetadataPolicy(_Strict):
+    strip: bool = Field(default=True, description="Strip EXIF (GPS included), XMP and comments.")
+    convert_to_srgb: bool = Field(default=True, description="Convert tagged colour spaces to sRGB.")
+
+
+class PresetsConfig(_Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        title="imgfan presets",
+    )
+
+    schema_ref: str | None = Field(default=None, alias="$schema", description="Editor hint; ignored.")
+    source: SourceFilter = Field(default_factory=SourceFilter)
+    output: OutputTarget = Field(default_factory=OutputTarget)
+    limits: Limits = Field(default_factory=Limits)
+    metadata: MetadataPolicy = Field(default_factory=MetadataPolicy)
+    max_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=40,
+        description="Variants rendered in parallel per image (the Map's MaxConcurrency).",
+    )
+    presets: list[Preset] = Field(min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _check_whole(self) -> PresetsConfig:
+        first_index: dict[str, int] = {}
+        for index, preset in enumerate(self.presets):
+            if preset.name in first_index:
+                raise FieldProblem(
+                    ("presets", index, "name"),
+                    f"duplicate name '{preset.name}' (also presets[{first_index[preset.name]}]); "
+                    "names become output keys, so each must be unique: rename one",
+                )
+            first_index[preset.name] = index
+        problem = output_location_problem(
+            self.source.bucket, self.source.prefix, self.output.bucket, self.output.prefix
+        )
+        if problem:
+            raise FieldProblem(("output", "prefix"), problem)
+        return self
+
+    def preset(self, name: str) -> Preset:
+        for preset in self.presets:
+            if preset.name == name:
+                return preset
+        raise KeyError(name)
+
+
+def output_overlaps_source(source: SourceFilter, output: OutputTarget) -> bool:
+    return output_location_problem(source.bucket, source.prefix, output.bucket, output.prefix) is not None
+
+
+def output_location_problem(
+    source_bucket: str | None, source_prefix: str, output_bucket: str | None, output_prefix: str
+) -> str | None:
+    """Why writing there would feed the pipeline its own output, or None when it is safe."""
+    if source_bucket is None or output_bucket is None or source_bucket != output_bucket:
+        return None
+    if not (output_prefix.startswith(source_prefix) or source_prefix.startswith(output_prefix)):
+        return None
+    return (
+        f"output bucket '{output_bucket}' with prefix '{output_prefix}' overlaps the source prefix "
+        f"'{source_prefix}' in the same bucket, so every variant would trigger the pipeline again; "
+        "use a separate output bucket (set output.bucket to null for the stack's own) or disjoint prefixes"
+    )
+
+
+def check_output_location(
+    config: PresetsConfig, source_bucket: str | None, output_bucket: str | None
+) -> None:
+    """Refuse a config whose outputs would land where the pipeline listens, with real bucket names.
+
+    ``presets.json`` usually leaves both buckets null (the stack creates them), so the model alone
+    cannot see an overlap; the dispatcher and the CLI call this with the names they resolved.
+    A bucket named in the file wins over the resolved one for output, as that is where writes go;
+    for the source, the resolved name (the bucket the event came from) wins.
+    """
+    effective_source = source_bucket or config.source.bucket
+    effective_output = config.output.bucket or output_bucket
+    problem = output_location_problem(
+        effective_source, config.source.prefix, effective_output, config.output.prefix
+    )
+    if problem:
+        raise InvalidPresets(f"output.prefix: {problem}")
+
+
+# ---- messages that name the field and the fix -------------------------------------------------
+
+
+def _location(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(document)"
+
+
+def _field_at(loc: tuple[str | int, ...]) -> tuple[type[BaseModel] | None, Any]:
+    """The model that owns the last part of ``loc`` and that part's FieldInfo (None if unknown)."""
+    model: type[BaseModel] | None = PresetsConfig
+    owner: type[BaseModel] | None = None
+    field = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None:
+            return None, None
+        owner = model
+        field = next((f for name, f in owner.model_fields.items() if name == part or f.alias == part), None)
+        if field is None:
+            return owner, None
+        model = _model_in(field.annotation)
+    return owner, field
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _bounds(field: Any) -> tuple[Any, Any]:
+    low = high = None
+    for item in getattr(field, "metadata", []):
+        if hasattr(item, "ge"):
+            low = item.ge
+        elif hasattr(item, "gt"):
+            low = item.gt + 1  # every bounded field here is an integer
+        if hasattr(item, "le"):
+            high = item.le
+    return low, high
+
+
+def _suggest(word: Any, choices: list[str]) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _slug(value: Any) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")[:40].strip("-")
+    return slug or "thumb"
+
+
+def _preset_label(loc: tuple[str | int, ...], data: Any) -> str:
+    """' (preset "thumb")' when the error sits inside a preset that has a readable name."""
+    if len(loc) >= 2 and loc[0] == "presets" and isinstance(loc[1], int) and isinstance(data, dict):
+        presets = data.get("presets")
+        if isinstance(presets, list) and loc[1] < len(presets) and isinstance(presets[loc[1]], dict):
+            name = presets[loc[1]].get("name")
+            if isinstance(name, str) and name and loc[2:] != ("name",):
+                return f" (preset '{name}')"
+    return ""
+
+
+def _describe(error: dict[str, Any]) -> tuple[tuple[str | int, ...], str]:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    owner, field = _field_at(loc)
+    shown = json.dumps(value, default=str)
+
+    if kind == "value_error" and isinstance(ctx.get("error"), FieldProblem):
+        problem: FieldProblem = ctx["error"]
+        return loc + problem.path, problem.message
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(owner) if owner else []
+        hint = _suggest(loc[-1], allowed) if allowed else ""
+        listing = f" Allowed here: {', '.join(allowed)}." if allowed else ""
+        fix = (
+            f"unknown field{hint} Rename it."
+            if hint
+            else "unknown field (typo?); remove it or fix the spelling."
+        )
+        return loc, f"{fix}{listing}"
+    if kind == "missing":
+        return loc, "required but missing; add it"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        return loc, f"{shown} is not allowed; use one of {', '.join(choices)}{_suggest(value, choices)}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        low, high = _bounds(field)
+        if high is None:
+            return loc, f"must be a positive whole number (at least {low}), got {shown}"
+        return loc, f"{shown} is out of range; use a whole number from {low} to {high}"
+    if kind == "string_pattern_mismatch":
+        name = loc[-1]
+        if name == "name":
+            return loc, (
+                f"{shown} is not a safe preset name: it becomes part of S3 keys, so use 1-40 lower-case "
+                f"letters, digits and inner hyphens, e.g. '{_slug(value)}'"
+            )
+        if name == "background":
+            return loc, f"{shown} is not a colour; use #rrggbb or #rrggbbaa, e.g. '#ffffff'"
+        if name == "public_base_url":
+            return loc, f"{shown} is not a base URL; use http(s)://host/path without query or fragment"
+        return loc, f"{shown} has characters that are not allowed here (pattern {ctx.get('pattern')})"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return loc, f"expected a whole number, got {shown}; write it without quotes or decimals"
+    if kind == "bool_type":
+        return loc, f"expected true or false, got {shown}"
+    if kind == "string_type":
+        return loc, f"expected a string, got {shown}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return loc, f"expected an object {{...}}, got {shown}"
+    if kind == "list_type":
+        return loc, f"expected a list [...], got {shown}"
+    if kind == "too_short" and loc == ("presets",):
+        return loc, "is empty; add at least one preset"
+    if kind == "too_long":
+        return loc, f"too many items; at most {ctx.get('max_length')}"
+    if kind == "string_too_short":
+        return loc, "must not be empty"
+    return loc, error["msg"].removeprefix("Value error, ")
+
+
+def _format_error(error: dict[str, Any], data: Any = None) -> str:
+    loc, message = _describe(error)
+    return f"{_location(loc)}{_preset_label(loc, data)}: {message}"
+
+
+def parse_presets(document: str | bytes | dict[str, Any]) -> PresetsConfig:
+    """Parse and validate a presets document, raising InvalidPresets with one line per problem."""
+    try:
+        data = json.loads(document) if isinstance(document, (str, bytes)) else document
+    except json.JSONDecodeError as exc:
+        raise InvalidPresets(f"not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise InvalidPresets("(document): expected a JSON object with a 'presets' list")
+    try:
+        return PresetsConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPresets("\n".join(_format_error(e, data) for e in exc.errors())) from None
+
+
+# ---- schema and hash -------------------------------------------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema committed as ``presets.schema.json`` (a test fails when they drift)."""
+    schema = PresetsConfig.model_json_schema(by_alias=True, mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://imgfan.dev/schemas/presets.schema.json",
+        "$comment": "GENERATED from imgfan_core.presets; regenerate with 'imgfan presets schema --write'.",
+        **schema,
+    }
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def canonical_json(config: PresetsConfig) -> str:
+    """The effective configuration, defaults filled in, keys sorted, no whitespace."""
+    effective = config.model_dump(mode="json", exclude={"schema_ref"})
+    return json.dumps(effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _hash_material(config: PresetsConfig) -> str:
+    # Only what changes the files a render writes: the source filter and Map concurrency decide
+    # *which* images run and how fast, not what their variants look like, so tuning them must not
+    # make every manifest stale. Preset order only orders the manifest, so it is sorted out too.
+    effective = config.model_dump(mode="json", exclude={"schema_ref", "source", "max_concurrency"})
+    effective["presets"] = sorted(effective["presets"], key=lambda p: p["name"])
+    return json.dumps(effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def presets_hash(config: PresetsConfig) -> str:
+    """16 hex characters; stable over key order, whitespace, preset order and spelled-out defaults."""
+    return hashlib.sha256(_hash_material(config).encode("utf-8")).hexdigest()[:16]

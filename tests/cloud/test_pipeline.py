@@ -1,0 +1,195 @@
+"""End to end on the embedded cloud: S3 → SQS → dispatcher → Step Functions → resizer → finalizer.
+
+Everything goes through boto3 over HTTP against the stack deployed from the CDK template.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from imgfan_core.keys import execution_name, manifest_key
+from imgfan_core.presets import parse_presets, presets_hash
+
+pytestmark = pytest.mark.cloud
+
+SAMPLES = Path(str(resources.files("imgfan") / "samples"))
+PHOTO = (SAMPLES / "nikon-with-gps.jpg").read_bytes()
+
+
+def live_presets(pipeline):
+    value = pipeline.ssm.get_parameter(Name=pipeline.outputs["PresetsParameterName"])["Parameter"]["Value"]
+    return parse_presets(value)
+
+
+def assert_variants_match_objects(pipeline, manifest):
+    for variant in manifest["variants"]:
+        if variant["status"] != "ok":
+            continue
+        obj = pipeline.s3.get_object(Bucket=pipeline.output_bucket, Key=variant["key"])
+        body = obj["Body"].read()
+        assert obj["ContentType"] == variant["content_type"]
+        assert len(body) == variant["bytes"]
+        with Image.open(io.BytesIO(body)) as image:
+            assert image.size == (variant["width"], variant["height"])
+            assert Image.MIME[image.format] == variant["content_type"]
+
+
+def test_upload_produces_manifest_with_every_preset(pipeline):
+    pipeline.upload("e2e/nikon.jpg", PHOTO)
+    manifest = pipeline.manifest("e2e/nikon.jpg")
+    config = live_presets(pipeline)
+
+    assert manifest["status"] == "complete"
+    assert [v["preset"] for v in manifest["variants"]] == [p.name for p in config.presets]
+    assert manifest["presets_hash"] == presets_hash(config)
+    assert (manifest["source"]["width"], manifest["source"]["height"]) == Image.open(io.BytesIO(PHOTO)).size
+    assert_variants_match_objects(pipeline, manifest)
+    for variant in manifest["variants"]:
+        head = pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=variant["key"])
+        assert head["CacheControl"] == config.output.cache_control
+    head = pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=manifest_key("", "e2e/nikon.jpg"))
+    assert head["ContentType"] == "application/json"
+    assert head["CacheControl"] == "no-cache"
+
+
+@pytest.mark.parametrize("key", ["spaced out/my photo.jpg", "plus+sign/a+b.jpg", "unicode/café Ünïcødé 写真.jpg"])
+def test_awkward_keys_round_trip(pipeline, key):
+    pipeline.upload(key, PHOTO)
+    manifest = pipeline.manifest(key)
+    assert manifest["source"]["key"] == key
+    assert manifest["status"] == "complete"
+    for variant in manifest["variants"]:
+        assert variant["key"].startswith(f"{key}/")
+    assert_variants_match_objects(pipeline, manifest)
+
+
+def _executions_for(pipeline, name: str) -> list[dict]:
+    return [e for e in pipeline.executions() if e["name"] == name]
+
+
+def test_duplicate_sqs_delivery_starts_one_execution(pipeline):
+    key = "dup/duplicate-delivery.jpg"
+    pipeline.upload(key, PHOTO)
+    pipeline.manifest(key)
+    started = [e for e in pipeline.executions() if e["name"].startswith("render-duplicate-delivery.jpg-")]
+    assert len(started) == 1, "the upload itself should have started exactly one execution"
+    name = started[0]["name"]
+    execution_input = json.loads(pipeline.stepfunctions.describe_execution(executionArn=started[0]["executionArn"])["input"])
+    etag = execution_input["source"]["etag"]
+    assert name == execution_name("render", pipeline.source_bucket, key, etag, execution_input["presets_hash"])
+
+    # Deliver the same notification twice more, as SQS's at-least-once delivery may.
+    event = {"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "test"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": "dup", "x-amz-id-2": "dup"},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "dup",
+               "bucket": {"name": pipeline.source_bucket, "ownerIdentity": {"principalId": "test"},
+                          "arn": f"arn:aws:s3:::{pipeline.source_bucket}"},
+               "object": {"key": "dup/duplicate-delivery.jpg", "size": len(PHOTO), "eTag": etag, "sequencer": "0A1B2C3D4E5F"}},
+    }]}
+    for _ in range(2):
+        pipeline.sqs.send_message(QueueUrl=pipeline.outputs["QueueUrl"], MessageBody=json.dumps(event))
+    pipeline.cloud.wait_until_idle(timeout=60)
+
+    assert len(_executions_for(pipeline, name)) == 1
+    assert pipeline.queue_depth(pipeline.outputs["QueueUrl"]) == 0
+    assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
+
+
+def test_s3_test_event_is_ignored(pipeline):
+    before = len(pipeline.executions())
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-01-01T00:00:00.000Z",
+                  "Bucket": pipeline.source_bucket, "RequestId": "r", "HostId": "h"}
+    pipeline.sqs.send_message(QueueUrl=pipeline.outputs["QueueUrl"], MessageBody=json.dumps(test_event))
+    pipeline.cloud.wait_until_idle(timeout=60)
+
+    assert len(pipeline.executions()) == before
+    assert pipeline.queue_depth(pipeline.outputs["QueueUrl"]) == 0
+    assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
+
+
+def test_resizer_exception_is_retried_then_recorded_as_failed_variant(pipeline):
+    """One preset the resizer cannot parse raises inside the Lambda; Retry, then Catch, then partial."""
+    # A suffix outside the notification filter: only the execution started below touches it.
+    source_key = "retry-staging/photo.unprocessed"
+    pipeline.s3.put_object(Bucket=pipeline.source_bucket, Key=source_key, Body=PHOTO)
+    config = live_presets(pipeline)
+    presets = [p.model_dump(mode="json") for p in config.presets]
+    broken_name = presets[1]["name"]
+    presets[1]["fit"] = "not-a-fit"  # the resizer's model validation raises on this
+    execution_input = {
+        "action": "render",
+        "source": {"bucket": pipeline.source_bucket, "key": source_key, "version_id": None, "etag": None,
+                   "bytes": len(PHOTO)},
+        "settings": {"output": {"bucket": pipeline.output_bucket, "prefix": "", "cache_control": "no-store"},
+                     "limits": config.limits.model_dump(mode="json"),
+                     "metadata": config.metadata.model_dump(mode="json")},
+        "presets": presets,
+        "presets_hash": presets_hash(config),
+    }
+    started = pipeline.stepfunctions.start_execution(
+        stateMachineArn=pipeline.outputs["StateMachineArn"], name=f"retry-test-{int(time.time())}",
+        input=json.dumps(execution_input),
+    )
+    described = pipeline.wait_for_execution(started["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    manifest = pipeline.manifest(source_key)
+
+    assert manifest["status"] == "partial"
+    failed = [v for v in manifest["variants"] if v["status"] == "failed"]
+    assert [v["preset"] for v in failed] == [broken_name]
+    assert failed[0]["error"]["type"] == "ValidationError"
+    assert "fit" in failed[0]["error"]["message"]
+    assert sum(v["status"] == "ok" for v in manifest["variants"]) == len(presets) - 1
+
+    history = pipeline.stepfunctions.get_execution_history(executionArn=started["executionArn"], maxResults=1000)
+    failures = [e for e in history["events"] if e["type"] in ("TaskFailed", "LambdaFunctionFailed")]
+    assert len(failures) >= 2, "the failing preset should have been attempted more than once"
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "error_type"),
+    [
+        ("not-an-image.jpg", b"this is plain text, not a JPEG\n" * 20, "NotAnImage"),
+        ("truncated.jpg", PHOTO[: len(PHOTO) // 3], "CorruptImage"),
+    ],
+)
+def test_bad_input_is_recorded_in_the_manifest(pipeline, name, body, error_type):
+    key = f"bad/{name}"
+    pipeline.upload(key, body)
+    manifest = pipeline.manifest(key)
+    assert manifest["status"] == "failed"
+    assert {v["status"] for v in manifest["variants"]} == {"failed"}
+    assert {v["error"]["type"] for v in manifest["variants"]} == {error_type}
+    assert all(v["error"]["message"] for v in manifest["variants"])
+    assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
+
+
+def test_deleting_the_source_removes_its_outputs(pipeline):
+    key = "delete-me/photo.jpg"
+    sibling = "delete-me/photo.jpg/inner.jpg"  # a key that lives "inside" the first one's output folder
+    pipeline.upload(key, PHOTO)
+    pipeline.upload(sibling, PHOTO)
+    manifest = pipeline.manifest(key)
+    pipeline.manifest(sibling)
+    pipeline.s3.delete_object(Bucket=pipeline.source_bucket, Key=key)
+
+    deadline = time.monotonic() + 60
+    remaining = ["start"]
+    while remaining and time.monotonic() < deadline:
+        listed = pipeline.s3.list_objects_v2(Bucket=pipeline.output_bucket, Prefix=f"{key}/")
+        remaining = [o["Key"] for o in listed.get("Contents", []) if "/" not in o["Key"][len(key) + 1:]]
+        time.sleep(0.3)
+    assert remaining == []
+    assert len(manifest["variants"]) > 0
+    # The sibling's outputs survive.
+    pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=manifest_key("", sibling))

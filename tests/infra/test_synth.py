@@ -1,0 +1,93 @@
+"""imgfan.synth: invalid input fails with a message naming the field; the cache key covers the inputs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from imgfan import synth
+
+pytestmark = pytest.mark.synth
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _presets(**changes) -> dict:
+    document = json.loads((REPO_ROOT / "presets.json").read_text())
+    document.pop("$schema", None)
+    document.update(changes)
+    return document
+
+
+def test_invalid_presets_fail_synth_naming_the_field(tmp_path):
+    document = _presets()
+    document["presets"][1]["fit"] = "squash"
+    bad = tmp_path / "presets.json"
+    bad.write_text(json.dumps(document))
+    with pytest.raises(synth.SynthError) as failure:
+        synth.synthesize({"presetsFile": str(bad)}, quiet=True)
+    message = str(failure.value)
+    assert message.startswith(f"invalid presets file {bad}")
+    # The field's path, however presets.py spells it (presets.1.fit or presets[1].fit).
+    assert re.search(r"presets(\.1\.|\[1\]\.)fit", message), message
+    assert "Traceback" not in message
+
+
+def test_bad_context_fails_synth_naming_the_setting(capsys):
+    from imgfan.cli import main
+
+    assert main(["synth", "--context", "workflowType=SOMETIMES"]) == 1
+    err = capsys.readouterr().err
+    assert "workflowType" in err and "STANDARD, EXPRESS" in err
+
+
+def _fake_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    for name in synth.INPUT_DIRS:
+        (root / name).mkdir(parents=True)
+        (root / name / "file.txt").write_text(name)
+    (root / "presets.json").write_text("{}")
+    return root
+
+
+@pytest.mark.parametrize("changed", ["infra/file.txt", "statemachine/file.txt", "functions/file.txt",
+                                     "src/imgfan_core/file.txt", "presets.json", "functions/new.py"])
+def test_cache_key_changes_with_every_input(tmp_path, changed):
+    root = _fake_repo(tmp_path)
+    before = synth.assembly_hash(root, {})
+    (root / changed).write_text("changed")
+    assert synth.assembly_hash(root, {}) != before
+
+
+def test_cache_key_ignores_bytecode_and_depends_on_context(tmp_path):
+    root = _fake_repo(tmp_path)
+    before = synth.assembly_hash(root, {})
+    (root / "infra" / "__pycache__").mkdir()
+    (root / "infra" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    assert synth.assembly_hash(root, {}) == before
+    assert synth.assembly_hash(root, {"workflowType": "EXPRESS"}) != before
+
+
+def test_relative_presets_path_is_the_callers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert synth._normalise_context({"presetsFile": "p.json", "kmsKey": True}, tmp_path) == {
+        "presetsFile": str(tmp_path / "p.json"), "kmsKey": "true"}
+
+
+def test_second_synth_is_served_from_the_cache(standard, monkeypatch):
+    def no_synth(*args, **kwargs):
+        raise AssertionError("synthesized again although nothing changed")
+
+    monkeypatch.setattr(synth, "_run_app", no_synth)
+    assert synth.synthesize({"nag": "true"}, quiet=True) == standard.assembly
+    assert synth.template_path(standard.assembly).is_file()
+
+
+def test_synth_command_prints_the_template_path(standard, capsys):
+    from imgfan.cli import main
+
+    assert main(["synth", "-c", "nag=true"]) == 0
+    assert capsys.readouterr().out.strip() == str(standard.path)

@@ -1,0 +1,142 @@
+"""State machine, notifications, alarms and outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.synth
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ASL_FILE = REPO_ROOT / "statemachine" / "imgfan.asl.json"
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    missing = set(re.findall(r"\$\{(\w+)\}", text)) - set(values)
+    assert not missing, f"no substitution for {missing}"
+    return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], text)
+
+
+def test_definition_is_the_asl_file_after_substitution(any_variant):
+    presets = any_variant.presets
+    _, sm = any_variant.one("AWS::StepFunctions::StateMachine")
+    props = sm["Properties"]
+    assert isinstance(props["DefinitionString"], str), "the ASL is inlined, not an S3 location"
+    substitutions = props["DefinitionSubstitutions"]
+    # Each function ARN placeholder points at the right function; tokens become readable markers.
+    for placeholder, name in (("ResizerFunctionArn", "resizer"), ("FinalizerFunctionArn", "finalizer"),
+                              ("CleanerFunctionArn", "cleaner")):
+        assert substitutions[placeholder] == {"Fn::GetAtt": [any_variant.function(name)[0], "Arn"]}
+    assert substitutions["MaxConcurrency"] == str(presets["max_concurrency"])
+    markers = {k: f"arn:aws:lambda:region:account:function:{k}" for k in
+               ("ResizerFunctionArn", "FinalizerFunctionArn", "CleanerFunctionArn")}
+    markers["MaxConcurrency"] = substitutions["MaxConcurrency"]
+    deployed = json.loads(_substitute(props["DefinitionString"], markers))
+    expected = json.loads(_substitute(ASL_FILE.read_text(), markers))
+    assert deployed == expected
+    assert deployed["States"]["RenderVariants"]["MaxConcurrency"] == presets["max_concurrency"]
+
+
+def test_standard_is_the_default_and_express_logs_everything(standard, express):
+    _, std = standard.one("AWS::StepFunctions::StateMachine")
+    assert std["Properties"]["StateMachineType"] == "STANDARD"
+    assert std["Properties"]["TracingConfiguration"] == {"Enabled": True}
+    _, exp = express.one("AWS::StepFunctions::StateMachine")
+    assert exp["Properties"]["StateMachineType"] == "EXPRESS"
+    logging = exp["Properties"]["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging["IncludeExecutionData"] is True
+    group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert express.resources[group]["Properties"]["RetentionInDays"] == 30
+
+
+@pytest.mark.parametrize("name", ["standard", "hardened"])
+def test_notifications_cover_created_and_removed_for_each_suffix_in_both_cases(request, name):
+    standard = request.getfixturevalue(name)
+    presets = standard.presets
+    _, custom = standard.one("Custom::S3BucketNotifications")
+    props = custom["Properties"]
+    assert props["BucketName"] == {"Ref": standard.logical_id("SourceBucket", "AWS::S3::Bucket")}
+    queue_arn = {"Fn::GetAtt": [standard.logical_id("EventQueue", "AWS::SQS::Queue"), "Arn"]}
+    seen = set()
+    for config in props["NotificationConfiguration"]["QueueConfigurations"]:
+        assert config["QueueArn"] == queue_arn
+        rules = {r["Name"]: r["Value"] for r in config["Filter"]["Key"]["FilterRules"]}
+        assert rules.get("prefix", "") == presets["source"]["prefix"]
+        seen.add((config["Events"][0], rules["suffix"]))
+    expected = {(event, spelling) for event in ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
+                for suffix in presets["source"]["suffixes"] for spelling in (suffix.lower(), suffix.upper())}
+    assert seen == expected
+    assert not any("Notification" in k and "Output" in k for k in standard.resources)
+
+
+def test_presets_parameter_holds_the_presets_file(standard):
+    _, parameter = standard.one("AWS::SSM::Parameter")
+    props = parameter["Properties"]
+    assert props["Type"] == "String"
+    assert props["Name"] == "/Imgfan/presets"
+    assert json.loads(props["Value"]) == json.loads((REPO_ROOT / "presets.json").read_text())
+
+
+def _alarm_metrics(cfn):
+    return {(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")): a["Properties"]
+            for a in cfn.of_type("AWS::CloudWatch::Alarm").values()}
+
+
+def test_alarms_watch_the_dlq_executions_and_the_resizer(any_variant):
+    alarms = _alarm_metrics(any_variant)
+    dlq = alarms[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]
+    assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [
+        any_variant.logical_id("DeadLetterQueue", "AWS::SQS::Queue"), "QueueName"]}}]
+    assert (dlq["Threshold"], dlq["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    state_machine = any_variant.one("AWS::StepFunctions::StateMachine")[0]
+    for metric in ("ExecutionsFailed", "ExecutionsTimedOut"):
+        alarm = alarms[("AWS/States", metric)]
+        assert alarm["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}]
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    resizer = any_variant.function("resizer")[0]
+    for metric in ("Errors", "Throttles"):
+        alarm = alarms[("AWS/Lambda", metric)]
+        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": resizer}}]
+    errors = alarms[("AWS/Lambda", "Errors")]
+    assert (errors["Threshold"], errors["ComparisonOperator"]) == (5, "GreaterThanOrEqualToThreshold")
+    assert len(alarms) == 5
+
+
+def test_alarms_notify_the_topic_only_when_asked(standard, hardened):
+    assert all("AlarmActions" not in a for a in _alarm_metrics(standard).values())
+    topic, _ = hardened.one("AWS::SNS::Topic")
+    for alarm in _alarm_metrics(hardened).values():
+        assert alarm["AlarmActions"] == [{"Ref": topic}]
+    _, subscription = hardened.one("AWS::SNS::Subscription")
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "ops@example.com"
+
+
+def test_stack_outputs_are_exactly_the_cli_contract(any_variant):
+    outputs = any_variant.template["Outputs"]
+    assert set(outputs) == {"SourceBucketName", "OutputBucketName", "QueueUrl", "DeadLetterQueueUrl",
+                            "StateMachineArn", "PresetsParameterName", "StateMachineConsoleUrl"}
+    state_machine = any_variant.one("AWS::StepFunctions::StateMachine")[0]
+    assert outputs["StateMachineArn"]["Value"] == {"Ref": state_machine}
+    url = any_variant.flatten(outputs["StateMachineConsoleUrl"]["Value"])
+    assert url == (f"https://<AWS::Region>.console.aws.amazon.com/states/home?region=<AWS::Region>"
+                   f"#/statemachines/view/<{state_machine}>")
+
+
+def test_a_source_bucket_named_in_presets_is_used_not_created(synth_cfn):
+    cfn = synth_cfn({"nag": "true",
+                     "presetsFile": str(REPO_ROOT / "tests/fixtures/infra/presets-existing-bucket.json")})
+    assert [k for k in cfn.of_type("AWS::S3::Bucket") if k.startswith("SourceBucket")] == []
+    _, custom = cfn.one("Custom::S3BucketNotifications")
+    assert custom["Properties"]["BucketName"] == "my-existing-photos"
+    assert custom["Properties"]["Managed"] is False  # merges with the bucket's existing notifications
+    _, resizer = cfn.function("resizer")
+    reads = [r for actions, resources, _ in cfn.statements(cfn.role_of(resizer))
+             if "s3:GetObject" in actions for r in resources]
+    assert reads == ["arn:<AWS::Partition>:s3:::my-existing-photos/in/*"]
+    reports = list(cfn.assembly.glob("AwsSolutions-*NagReport.csv"))
+    assert "Non-Compliant" not in reports[0].read_text()
