@@ -42,7 +42,8 @@ def run_up(args: argparse.Namespace) -> int:
     print(f"  aws s3 cp photo.jpg s3://{outputs['SourceBucketName']}/")
     print(f"  aws s3 ls --recursive s3://{outputs['OutputBucketName']}/")
     print("  imgfan executions list")
-    print("Press Ctrl-C to stop (all state is in memory and goes with it).")
+    print(f"Function logs: {cloud.state_dir / 'logs'}/")
+    print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
     try:
         _report_executions(cloud, outputs["StateMachineArn"], progress)
     except KeyboardInterrupt:

@@ -48,15 +48,28 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         return probe.getsockname()[1]
 
 
+class FunctionLogFiles:
+    """Each function's output in its own file, where `imgfan local up` users can tail it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, function_name: str, line: str) -> None:
+        with open(self.folder / f"{function_name}.log", "a", encoding="utf-8") as log:
+            log.write(line + "\n")
+
+
 class EmbeddedCloud:
     def __init__(self, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, state_dir: Path = STATE_DIR,
                  workers_per_function: int | None = None, function_log_sink=None):
         self.host, self.port = host, port
         self.endpoint_url = f"http://{host}:{port}"
-        self.state_dir = Path(state_dir)
+        # Absolute: worker processes chdir into their task root.
+        self.state_dir = Path(state_dir).resolve()
         self.account, self.region = default_account_region()
         self.workers_per_function = workers_per_function or max(2, os.cpu_count() or 2)
-        self.function_log_sink = function_log_sink
+        self.function_log_sink = function_log_sink or FunctionLogFiles(self.state_dir / "logs")
         self.outputs: dict[str, str] = {}
         self.runtime = None
         self._server = None
@@ -74,6 +87,7 @@ class EmbeddedCloud:
         # locally they are not enforced anyway, and the warnings bury the progress output.
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
         logging.getLogger("moto").setLevel(logging.ERROR)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         from moto.server import ThreadedMotoServer
 
         from imgfan.local import lambda_runtime, moto_patches
@@ -103,8 +117,18 @@ class EmbeddedCloud:
             from imgfan.synth import synthesize
 
             assembly_dir = synthesize(context=context)
-        self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region, progress)
+        self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region, progress,
+                                    check=self._fail_on_function_errors)
         return self.outputs
+
+    def _fail_on_function_errors(self) -> None:
+        """During deployment any function error is a custom resource that will never answer."""
+        failed = [name for name, errored in self.runtime.invocations if errored]
+        if failed:
+            raise CloudError(
+                f"Lambda function {failed[0]} failed while the stack was being created; "
+                f"its log is in {self.state_dir / 'logs'}"
+            )
 
     def start_poller(self) -> None:
         from imgfan.local.sqs_poller import SqsEventSourcePoller

@@ -128,7 +128,7 @@ def bootstrap(session_clients: Any) -> None:
 
 
 def deploy_stack(session_clients: Any, assembly_dir: Path, stack_name: str, account: str, region: str,
-                 progress=print, timeout: float = 300) -> dict[str, str]:
+                 progress=print, timeout: float = 300, check=lambda: None) -> dict[str, str]:
     """Create (or replace) the stack from the synthesized template; returns its outputs."""
     bootstrap(session_clients)
     upload_assets(session_clients, assembly_dir, stack_name, account, region, progress)
@@ -155,6 +155,7 @@ def deploy_stack(session_clients: Any, assembly_dir: Path, stack_name: str, acco
             break
         if status.endswith("FAILED") or "ROLLBACK" in status:
             raise DeployError(f"stack {stack_name} ended in {status}: {stack.get('StackStatusReason', '')}")
+        check()
         if time.monotonic() > deadline:
             raise DeployError(f"stack {stack_name} still {status} after {timeout:.0f}s")
         time.sleep(0.5)

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import re
 import site
 import subprocess
 import sys
@@ -35,20 +36,20 @@ from typing import Any
 logger = logging.getLogger("imgfan.local.lambda")
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
-HOOK_SIGNATURE = ["self", "event"]
 
 
 def assert_hook_point() -> None:
-    """Fail loudly if moto moved the invoke hook this runtime replaces."""
-    from moto.awslambda.models import LambdaFunction
+    """Fail loudly if moto moved the invoke hook this runtime replaces.
 
-    hook = getattr(LambdaFunction, "_invoke_lambda", None)
-    if hook is None:
-        raise RuntimeError("moto.awslambda.models.LambdaFunction._invoke_lambda is gone; the local runtime cannot hook in")
-    params = list(inspect.signature(getattr(hook, "__wrapped__", hook)).parameters)
-    if params != HOOK_SIGNATURE:
-        raise RuntimeError(f"moto's LambdaFunction._invoke_lambda signature changed to {params}, expected {HOOK_SIGNATURE}")
-    if "self._invoke_lambda(event=" not in inspect.getsource(LambdaFunction.invoke):
+    Reads moto's module source rather than the class attribute, which ``install`` replaces.
+    """
+    from moto.awslambda import models
+
+    source = inspect.getsource(models)
+    if not re.search(r"def _invoke_lambda\(\s*self,\s*event\b", source):
+        raise RuntimeError("moto.awslambda.models.LambdaFunction._invoke_lambda(self, event) is gone or changed; "
+                           "the local Lambda runtime cannot hook in")
+    if "self._invoke_lambda(event=" not in inspect.getsource(models.LambdaFunction.invoke):
         raise RuntimeError("moto's LambdaFunction.invoke no longer calls self._invoke_lambda(event=...)")
 
 

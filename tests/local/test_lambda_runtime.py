@@ -1,0 +1,133 @@
+"""The local Lambda runtime, through moto's Lambda API over HTTP like any client would call it."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+import zipfile
+
+import pytest
+
+pytestmark = pytest.mark.cloud
+
+HANDLER_SOURCE = '''
+import os, sys, time
+
+def handler(event, context):
+    if event.get("raise"):
+        raise ValueError(event["raise"])
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("exit"):
+        os._exit(3)
+    result = {"env": {k: os.environ.get(k) for k in event.get("env", [])},
+              "remaining_ms": context.get_remaining_time_in_millis(),
+              "pid": os.getpid()}
+    if event.get("import"):
+        module = __import__(event["import"])
+        result["module_file"] = module.__file__
+    return result
+'''
+
+
+def _zip(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("probe.py", source)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def lambda_client(cloud):
+    return cloud.client("lambda")
+
+
+@pytest.fixture(scope="module")
+def role_arn(cloud):
+    iam = cloud.client("iam")
+    name = f"probe-role-{uuid.uuid4().hex[:8]}"
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+def make_function(lambda_client, role_arn, env=None, timeout=5, layers=None) -> str:
+    name = f"probe-{uuid.uuid4().hex[:10]}"
+    lambda_client.create_function(
+        FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="probe.handler",
+        Code={"ZipFile": _zip(HANDLER_SOURCE)}, Timeout=timeout,
+        Environment={"Variables": env or {}}, Layers=layers or [],
+    )
+    return name
+
+
+def invoke(lambda_client, name, event):
+    response = lambda_client.invoke(FunctionName=name, Payload=json.dumps(event))
+    return response.get("FunctionError"), json.loads(response["Payload"].read())
+
+
+def test_each_function_sees_only_its_own_environment(lambda_client, role_arn, monkeypatch):
+    monkeypatch.setenv("IMGFAN_HOST_ONLY", "leak")
+    first = make_function(lambda_client, role_arn, env={"ONLY_FIRST": "1"})
+    second = make_function(lambda_client, role_arn, env={"ONLY_SECOND": "2"})
+    keys = ["ONLY_FIRST", "ONLY_SECOND", "IMGFAN_HOST_ONLY", "AWS_LAMBDA_FUNCTION_NAME"]
+
+    error, first_result = invoke(lambda_client, first, {"env": keys})
+    assert error is None
+    error, second_result = invoke(lambda_client, second, {"env": keys})
+    assert error is None
+
+    assert first_result["env"] == {"ONLY_FIRST": "1", "ONLY_SECOND": None, "IMGFAN_HOST_ONLY": None,
+                                   "AWS_LAMBDA_FUNCTION_NAME": first}
+    assert second_result["env"] == {"ONLY_FIRST": None, "ONLY_SECOND": "2", "IMGFAN_HOST_ONLY": None,
+                                    "AWS_LAMBDA_FUNCTION_NAME": second}
+    assert first_result["pid"] != second_result["pid"]
+    assert 0 < first_result["remaining_ms"] <= 5000
+
+
+def test_workers_stay_warm_between_invocations(lambda_client, role_arn):
+    name = make_function(lambda_client, role_arn)
+    pids = {invoke(lambda_client, name, {})[1]["pid"] for _ in range(4)}
+    assert os.getpid() not in pids
+    assert len(pids) <= 2, "sequential invocations should reuse a warm worker"
+
+
+def test_a_handler_exception_is_a_function_error_named_after_the_exception(lambda_client, role_arn):
+    name = make_function(lambda_client, role_arn)
+    error, payload = invoke(lambda_client, name, {"raise": "bad input"})
+    assert error is not None
+    assert payload["errorType"] == "ValueError"
+    assert payload["errorMessage"] == "bad input"
+    assert invoke(lambda_client, name, {})[0] is None, "the worker survives a handler exception"
+
+
+def test_a_timeout_is_a_function_error_and_the_next_invocation_gets_a_fresh_worker(lambda_client, role_arn):
+    name = make_function(lambda_client, role_arn, timeout=1)
+    error, payload = invoke(lambda_client, name, {"sleep": 5})
+    assert error is not None
+    assert payload["errorType"] == "Sandbox.Timedout"
+    assert "timed out after 1.00 seconds" in payload["errorMessage"]
+    error, _ = invoke(lambda_client, name, {})
+    assert error is None
+
+
+def test_a_crashed_worker_is_a_function_error(lambda_client, role_arn):
+    name = make_function(lambda_client, role_arn)
+    error, payload = invoke(lambda_client, name, {"exit": True})
+    assert error is not None
+    assert payload["errorType"] == "Runtime.ExitError"
+    assert invoke(lambda_client, name, {})[0] is None
+
+
+def test_the_shared_package_comes_from_the_deployed_layer_not_the_working_tree(lambda_client, role_arn, pipeline):
+    dispatcher = [f for f in lambda_client.list_functions()["Functions"] if "Dispatcher" in f["FunctionName"]][0]
+    layer_arns = [layer["Arn"] for layer in dispatcher["Layers"]]
+    assert layer_arns, "the stack's functions must carry the shared layer"
+    name = make_function(lambda_client, role_arn, layers=layer_arns)
+    error, payload = invoke(lambda_client, name, {"import": "imgfan_core"})
+    assert error is None
+    module_file = payload["module_file"]
+    assert "/layers/" in module_file and "/python/imgfan_core/" in module_file
+    assert not module_file.startswith(os.path.join(os.getcwd(), "src"))
