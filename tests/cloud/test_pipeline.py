@@ -193,3 +193,14 @@ def test_deleting_the_source_removes_its_outputs(pipeline):
     assert len(manifest["variants"]) > 0
     # The sibling's outputs survive.
     pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=manifest_key("", sibling))
+
+
+def test_the_stack_is_wired_to_one_state_machine(pipeline):
+    """moto creates stack resources lazily; a race once made a second, orphaned state machine."""
+    machines = [m["stateMachineArn"] for m in pipeline.stepfunctions.list_state_machines()["stateMachines"]
+                if ":stateMachine:Imgfan-" in m["stateMachineArn"]]
+    assert machines == [pipeline.outputs["StateMachineArn"]]
+    lambda_client = pipeline.cloud.client("lambda")
+    dispatcher = [f for f in lambda_client.list_functions()["Functions"] if f["FunctionName"].startswith("Imgfan-Dispatcher")]
+    assert len(dispatcher) == 1
+    assert dispatcher[0]["Environment"]["Variables"]["STATE_MACHINE_ARN"] == pipeline.outputs["StateMachineArn"]

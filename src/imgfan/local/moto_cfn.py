@@ -10,15 +10,20 @@ that moves a hook fails loudly (tests/local/test_moto_hooks.py) instead of deplo
 3. moto's ``AWS::Lambda::Function`` drops ``Layers``, so the shared layer would be missing.
 4. With Step Functions execution on, the API serves state machines from the parser backend,
    but moto's CloudFormation still creates them in the plain backend, where nobody sees them.
+5. moto creates a stack's resources lazily through ``ResourceMap.__getitem__``, which is not
+   thread-safe; a custom resource's callback (another thread) can make it create a resource
+   twice, e.g. two state machines, one of them orphaned. A re-entrant lock serialises it.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from moto import settings
 from moto.awslambda.models import LambdaFunction
 from moto.cloudformation.custom_model import CustomModel
+from moto.cloudformation.parsing import ResourceMap
 from moto.stepfunctions import responses as stepfunctions_responses
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.utils import cfn_to_api_tags
@@ -94,8 +99,25 @@ def create_state_machines_where_the_api_reads_them() -> None:
     _wrap_classmethod(StateMachine, "create_from_cloudformation_json", make)
 
 
+_RESOURCE_MAP_LOCK = threading.RLock()
+
+
+def serialise_resource_creation() -> None:
+    original = ResourceMap.__dict__["__getitem__"]
+    if getattr(original, _PATCHED_FLAG, False):
+        return
+
+    def __getitem__(self, key):
+        with _RESOURCE_MAP_LOCK:
+            return original(self, key)
+
+    setattr(__getitem__, _PATCHED_FLAG, True)
+    ResourceMap.__getitem__ = __getitem__
+
+
 def apply(host: str) -> None:
     assert_hooks_present()
+    serialise_resource_creation()
     point_custom_resources_at(host)
     stringify_custom_resource_properties()
     keep_lambda_layers()
@@ -103,6 +125,8 @@ def apply(host: str) -> None:
 
 
 def assert_hooks_present() -> None:
+    if "__getitem__" not in ResourceMap.__dict__:
+        raise RuntimeError("moto's cloudformation ResourceMap.__getitem__ moved")
     for owner in (CustomModel, LambdaFunction, StateMachine):
         if "create_from_cloudformation_json" not in owner.__dict__:
             raise RuntimeError(f"moto's {owner.__name__}.create_from_cloudformation_json moved")
