@@ -6,8 +6,11 @@ import json
 import time
 from pathlib import Path
 
+import boto3
 import jsonschema
 import pytest
+
+from imgfan.local.cloud import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -19,7 +22,7 @@ TEST_STACK_CONTEXT = {"presetsCacheSeconds": "1"}
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory):
-    from imgfan.local.cloud import EmbeddedCloud, free_port
+    from imgfan.local.cloud import EmbeddedCloud
 
     embedded = EmbeddedCloud(port=free_port(), state_dir=tmp_path_factory.mktemp("embedded-cloud"))
     embedded.start()
@@ -100,3 +103,50 @@ class Pipeline:
 @pytest.fixture(scope="session")
 def pipeline(cloud) -> Pipeline:
     return Pipeline(cloud)
+
+
+# --- a bare moto server (no stack) for command tests that make their own resources ---
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    """A moto server on a free port with fake credentials; no stubs, real HTTP."""
+    from moto.server import ThreadedMotoServer
+
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        port = free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint):
+    def client(service: str):
+        return boto3.client(service, endpoint_url=moto_endpoint, region_name="us-east-1")
+
+    return client
+
+
+@pytest.fixture
+def repo_presets() -> dict:
+    return json.loads((REPO_ROOT / "presets.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def write_presets(tmp_path):
+    def write(document: dict | str, name: str = "presets.json") -> Path:
+        path = tmp_path / name
+        path.write_text(
+            document if isinstance(document, str) else json.dumps(document, indent=2), encoding="utf-8"
+        )
+        return path
+
+    return write
