@@ -198,10 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     valid: list[tuple[str, bytes]] = []
     total = {"engine": 0.0, "seed": 0.0, "vips": 0.0}
     for name, data in ([] if args.no_timing else sources):
-        with Image.open(io.BytesIO(data)) as probe:
-            source_size = probe.size
         try:
-            analyze(data, limits)
+            info = analyze(data, limits)
+            source_size = (info.width, info.height)  # upright, like the variant sizes
         except PermanentImageError as exc:
             print(f"{name[:34]:<34} skipped: {type(exc).__name__}: {exc}")
             continue

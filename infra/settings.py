@@ -52,6 +52,7 @@ class Settings:
     destroy_buckets: bool = False
     access_logs: bool = True
     resizer_error_threshold: int = 5
+    presets_cache_seconds: int = 30
     nag: bool = False
     functions: dict[str, FunctionSettings] = field(default_factory=dict)
 
@@ -121,6 +122,7 @@ def read_settings(get: Callable[[str], Any], cwd: Path) -> Settings:
         destroy_buckets=_bool("destroyBuckets", value("destroyBuckets", False)),
         access_logs=_bool("accessLogs", value("accessLogs", True)),
         resizer_error_threshold=_int("resizerErrorThreshold", value("resizerErrorThreshold", 5), 1, 100000),
+        presets_cache_seconds=_int("presetsCacheSeconds", value("presetsCacheSeconds", 30), 0, 3600),
         nag=_bool("nag", value("nag", False)),
         functions=functions,
     )

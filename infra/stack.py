@@ -210,9 +210,10 @@ class ImgfanStack(Stack):
             )
         return sfn.StateMachine(
             self, "StateMachine",
-            # from_file would stage the ASL as an S3 asset (DefinitionS3Location); inlining it as
-            # DefinitionString keeps the template self-contained for moto and for review.
-            definition_body=sfn.DefinitionBody.from_string(ASL_FILE.read_text(encoding="utf-8")),
+            # The ASL file ships unchanged as an S3 asset (DefinitionS3Location); CloudFormation reads
+            # it with the deployer's credentials, so the state machine role needs no access to it.
+            # The ASL is not valid JSON before substitution (MaxConcurrency is an unquoted number).
+            definition_body=sfn.DefinitionBody.from_file(str(ASL_FILE)),
             definition_substitutions={
                 "ResizerFunctionArn": self.resizer.function_arn,
                 "FinalizerFunctionArn": self.finalizer.function_arn,
@@ -237,6 +238,10 @@ class ImgfanStack(Stack):
         self._allow(self.dispatcher, ["ssm:GetParameter"], [self.presets_parameter.parameter_arn])
 
         self._allow(self.resizer, ["s3:GetObject", "s3:GetObjectVersion"], [self.source_objects])
+        # Without ListBucket S3 answers a GET of a missing key with AccessDenied instead of
+        # NoSuchKey, and the resizer could not tell a deleted source (permanent) from a denial.
+        self._allow(self.resizer, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.source.prefix}*"]}})
         self._allow(self.resizer, ["s3:PutObject"], [self.output_objects])
         self._key_use(self.resizer, ["kms:Decrypt", "kms:GenerateDataKey"])
 
@@ -265,6 +270,7 @@ class ImgfanStack(Stack):
         ))
         self.dispatcher.add_environment("STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
         self.dispatcher.add_environment("PRESETS_PARAMETER_NAME", self.presets_parameter.parameter_name)
+        self.dispatcher.add_environment("PRESETS_CACHE_SECONDS", str(self.settings.presets_cache_seconds))
 
     # ---- operations ------------------------------------------------------------------------
     def _alarms(self) -> None:

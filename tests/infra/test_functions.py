@@ -35,6 +35,15 @@ def test_dispatcher_knows_the_state_machine_and_the_presets_parameter(standard):
     env = props["Environment"]["Variables"]
     assert env["STATE_MACHINE_ARN"] == {"Ref": standard.one("AWS::StepFunctions::StateMachine")[0]}
     assert env["PRESETS_PARAMETER_NAME"] == {"Ref": standard.one("AWS::SSM::Parameter")[0]}
+    assert env["PRESETS_CACHE_SECONDS"] == "30"
+
+
+def test_presets_cache_seconds_comes_from_context(synth_cfn):
+    cfn = synth_cfn({"nag": "true", "presetsCacheSeconds": "0"})
+    _, props = cfn.function("dispatcher")
+    assert props["Environment"]["Variables"]["PRESETS_CACHE_SECONDS"] == "0"
+    for name in ("resizer", "finalizer", "cleaner"):
+        assert "PRESETS_CACHE_SECONDS" not in cfn.function(name)[1]["Environment"]["Variables"]
 
 
 def test_memory_and_timeout_defaults_and_context_overrides(standard, hardened):

@@ -44,6 +44,14 @@ def test_bad_context_fails_synth_naming_the_setting(capsys):
     assert "workflowType" in err and "STANDARD, EXPRESS" in err
 
 
+@pytest.mark.parametrize("value", ["-1", "3601", "soon"])
+def test_presets_cache_seconds_out_of_range_fails_synth(value, capsys):
+    from imgfan.cli import main
+
+    assert main(["synth", "--context", f"presetsCacheSeconds={value}"]) == 1
+    assert "presetsCacheSeconds" in capsys.readouterr().err
+
+
 def _fake_repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     for name in synth.INPUT_DIRS:

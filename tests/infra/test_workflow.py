@@ -20,11 +20,25 @@ def _substitute(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], text)
 
 
+def _definition_asset(cfn, location: dict) -> str:
+    """The file that DefinitionS3Location names, as cdk deploy uploads it (found by object key)."""
+    manifest = json.loads((cfn.assembly / "Imgfan.assets.json").read_text())
+    sources = [asset["source"] for asset in manifest["files"].values()
+               if any(d["objectKey"] == location["Key"] for d in asset["destinations"].values())]
+    assert len(sources) == 1, f"expected one asset with object key {location['Key']}, found {sources}"
+    assert sources[0].get("packaging", "file") == "file"
+    return (cfn.assembly / sources[0]["path"]).read_text(encoding="utf-8")
+
+
 def test_definition_is_the_asl_file_after_substitution(any_variant):
     presets = any_variant.presets
     _, sm = any_variant.one("AWS::StepFunctions::StateMachine")
     props = sm["Properties"]
-    assert isinstance(props["DefinitionString"], str), "the ASL is inlined, not an S3 location"
+    assert "DefinitionString" not in props, "DefinitionBody.from_file ships the ASL as an S3 asset"
+    location = props["DefinitionS3Location"]
+    assert location["Bucket"] == {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}
+    definition = _definition_asset(any_variant, location)
+    assert definition == ASL_FILE.read_text(encoding="utf-8"), "the asset is the ASL file byte for byte"
     substitutions = props["DefinitionSubstitutions"]
     # Each function ARN placeholder points at the right function; tokens become readable markers.
     for placeholder, name in (("ResizerFunctionArn", "resizer"), ("FinalizerFunctionArn", "finalizer"),
@@ -34,7 +48,7 @@ def test_definition_is_the_asl_file_after_substitution(any_variant):
     markers = {k: f"arn:aws:lambda:region:account:function:{k}" for k in
                ("ResizerFunctionArn", "FinalizerFunctionArn", "CleanerFunctionArn")}
     markers["MaxConcurrency"] = substitutions["MaxConcurrency"]
-    deployed = json.loads(_substitute(props["DefinitionString"], markers))
+    deployed = json.loads(_substitute(definition, markers))
     expected = json.loads(_substitute(ASL_FILE.read_text(), markers))
     assert deployed == expected
     assert deployed["States"]["RenderVariants"]["MaxConcurrency"] == presets["max_concurrency"]
