@@ -22,7 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/engine.py $(PHOTOS)
 
 synth: $(STAMP)
 	$(BIN)/imgfan synth

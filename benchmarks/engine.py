@@ -37,7 +37,8 @@ from imgfan_core.engine import analyze, render_variant  # noqa: E402
 from imgfan_core.errors import PermanentImageError  # noqa: E402
 from imgfan_core.presets import parse_presets  # noqa: E402
 
-DEFAULT_CORPUS = Path("/work/shared/corpus")
+# The bundled demo photos; pass folders of your own camera photos for a broader picture.
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "src" / "imgfan" / "samples"
 MIN_PIXELS = 5_000_000
 # "At most 1/4 of the source size": both output sides at most a quarter of the source's.
 QUARTER = 0.25

@@ -70,6 +70,7 @@ def dispatch(record: SQSRecord) -> None:
             etag=s3_object.eTag,
             version_id=s3_object.versionId,
             sequencer=s3_object.sequencer,
+            event_time=s3_record.eventTime.isoformat(),
             config=config,
             output_bucket=OUTPUT_BUCKET,
         )

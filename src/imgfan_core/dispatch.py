@@ -46,6 +46,7 @@ def plan_execution(
     sequencer: str | None,
     config: PresetsConfig,
     output_bucket: str,
+    event_time: str | None = None,
 ) -> ExecutionRequest | Skipped:
     key = decode_event_key(raw_key)
     if not key.startswith(config.source.prefix):
@@ -64,10 +65,14 @@ def plan_execution(
         return Skipped(f"key is too long: its output keys would exceed S3's {S3_MAX_KEY_BYTES}-byte limit")
 
     digest = presets_hash(config)
+    # S3 always sends a sequencer: unique per event on a key, the same in a redelivery. Some
+    # S3-compatible emitters leave it out; the event time is the next best marker.
+    marker = sequencer or event_time or ""
     if event_name.startswith("ObjectRemoved"):
-        action, revision = "delete", version_id or sequencer or ""
+        action, revision = "delete", version_id or marker
     elif event_name.startswith("ObjectCreated"):
-        action, revision = "render", version_id or etag or sequencer or ""
+        # Not the ETag alone: deleting a key and uploading the same bytes again must render again.
+        action, revision = "render", version_id or f"{etag or ''}@{marker}"
     else:
         return Skipped(f"event {event_name} is not handled")
     execution_input = {
@@ -77,6 +82,7 @@ def plan_execution(
             "key": key,
             "version_id": version_id,
             "etag": etag,
+            "revision": revision,
             "bytes": int(size) if size is not None else None,
         },
         "settings": settings,

@@ -47,8 +47,9 @@ def output_folder(output_prefix: str, source_key: str) -> str:
 def execution_name(action: str, bucket: str, key: str, revision: str, presets_digest: str) -> str:
     """``{action}-{slug}-{hash}``: unique per object revision and presets, at most 80 characters.
 
-    ``revision`` is the version id when the bucket is versioned, else the ETag (or the event's
-    sequencer for deletions), so a re-upload of the same key gets a new execution.
+    ``revision`` is the version id when the bucket is versioned, else the ETag with the event's
+    sequencer (the sequencer alone for deletions): a redelivered event maps to the same name,
+    a new upload of the same key, even of identical bytes, to a new one.
     """
     identity = "\n".join((action, bucket, key, revision, presets_digest))
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]

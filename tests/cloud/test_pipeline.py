@@ -78,14 +78,10 @@ def test_duplicate_sqs_delivery_starts_one_execution(pipeline):
     key = "dup/duplicate-delivery.jpg"
     pipeline.upload(key, PHOTO)
     pipeline.manifest(key)
-    started = [e for e in pipeline.executions() if e["name"].startswith("render-duplicate-delivery.jpg-")]
-    assert len(started) == 1, "the upload itself should have started exactly one execution"
-    name = started[0]["name"]
-    execution_input = json.loads(pipeline.stepfunctions.describe_execution(executionArn=started[0]["executionArn"])["input"])
-    etag = execution_input["source"]["etag"]
-    assert name == execution_name("render", pipeline.source_bucket, key, etag, execution_input["presets_hash"])
-
-    # Deliver the same notification twice more, as SQS's at-least-once delivery may.
+    etag = pipeline.s3.head_object(Bucket=pipeline.source_bucket, Key=key)["ETag"].strip('"')
+    sequencer = "0A1B2C3D4E5F6071"
+    digest = presets_hash(live_presets(pipeline))
+    name = execution_name("render", pipeline.source_bucket, key, f"{etag}@{sequencer}", digest)
     event = {"Records": [{
         "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
         "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
@@ -94,13 +90,19 @@ def test_duplicate_sqs_delivery_starts_one_execution(pipeline):
         "s3": {"s3SchemaVersion": "1.0", "configurationId": "dup",
                "bucket": {"name": pipeline.source_bucket, "ownerIdentity": {"principalId": "test"},
                           "arn": f"arn:aws:s3:::{pipeline.source_bucket}"},
-               "object": {"key": "dup/duplicate-delivery.jpg", "size": len(PHOTO), "eTag": etag, "sequencer": "0A1B2C3D4E5F"}},
+               "object": {"key": "dup/duplicate-delivery.jpg", "size": len(PHOTO), "eTag": etag,
+                          "sequencer": sequencer}},
     }]}
-    for _ in range(2):
-        pipeline.sqs.send_message(QueueUrl=pipeline.outputs["QueueUrl"], MessageBody=json.dumps(event))
-    pipeline.cloud.wait_until_idle(timeout=60)
 
-    assert len(_executions_for(pipeline, name)) == 1
+    # The same notification delivered three times, as SQS's at-least-once delivery may.
+    for _ in range(3):
+        pipeline.sqs.send_message(QueueUrl=pipeline.outputs["QueueUrl"], MessageBody=json.dumps(event))
+        pipeline.cloud.wait_until_idle(timeout=60)
+
+    [execution] = _executions_for(pipeline, name)
+    described = pipeline.wait_for_execution(execution["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["input"])["source"]["revision"] == f"{etag}@{sequencer}"
     assert pipeline.queue_depth(pipeline.outputs["QueueUrl"]) == 0
     assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
 
@@ -172,6 +174,25 @@ def test_bad_input_is_recorded_in_the_manifest(pipeline, name, body, error_type)
     assert {v["error"]["type"] for v in manifest["variants"]} == {error_type}
     assert all(v["error"]["message"] for v in manifest["variants"])
     assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
+
+
+def test_uploading_identical_bytes_again_after_a_delete_renders_again(pipeline):
+    key = "reupload/same-bytes.jpg"
+    pipeline.upload(key, PHOTO)
+    first = pipeline.manifest(key)
+    pipeline.s3.delete_object(Bucket=pipeline.source_bucket, Key=key)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        listed = pipeline.s3.list_objects_v2(Bucket=pipeline.output_bucket, Prefix=f"{key}/").get("Contents", [])
+        if not listed:
+            break
+        time.sleep(0.3)
+    assert not listed, "the delete should have removed the outputs"
+
+    pipeline.upload(key, PHOTO)
+    second = pipeline.manifest(key)
+    assert second["execution"]["name"] != first["execution"]["name"]
+    assert second["status"] == "complete"
 
 
 def test_deleting_the_source_removes_its_outputs(pipeline):
