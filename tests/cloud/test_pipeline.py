@@ -127,7 +127,7 @@ def test_resizer_exception_is_retried_then_recorded_as_failed_variant(pipeline):
     config = live_presets(pipeline)
     presets = [p.model_dump(mode="json") for p in config.presets]
     broken_name = presets[1]["name"]
-    presets[1]["fit"] = "not-a-fit"  # the resizer's model validation raises on this
+    presets[1]["fit"] = "not-a-fit"  # the engine raises on this inside the resizer
     execution_input = {
         "action": "render",
         "source": {"bucket": pipeline.source_bucket, "key": source_key, "version_id": None, "etag": None,
@@ -149,8 +149,8 @@ def test_resizer_exception_is_retried_then_recorded_as_failed_variant(pipeline):
     assert manifest["status"] == "partial"
     failed = [v for v in manifest["variants"] if v["status"] == "failed"]
     assert [v["preset"] for v in failed] == [broken_name]
-    assert failed[0]["error"]["type"] == "ValidationError"
-    assert "fit" in failed[0]["error"]["message"]
+    assert failed[0]["error"]["type"] == "ValueError"
+    assert failed[0]["error"]["message"] == "unknown fit 'not-a-fit'"
     assert sum(v["status"] == "ok" for v in manifest["variants"]) == len(presets) - 1
 
     history = pipeline.stepfunctions.get_execution_history(executionArn=started["executionArn"], maxResults=1000)
