@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
@@ -24,8 +23,8 @@ import zipfile
 import boto3
 import pytest
 from moto.awslambda.models import LambdaFunction
-from moto.server import ThreadedMotoServer
 
+from imgfan.local.cloud import free_port
 from imgfan.local.moto_patches import assert_moto_hooks_present, disable_moto_sqs_lambda_trigger
 from imgfan.local.sqs_poller import SqsEventSourcePoller, failed_message_ids
 
@@ -34,12 +33,6 @@ pytestmark = pytest.mark.cloud
 REGION = "eu-west-3"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 GENEROUS = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float = GENEROUS, what: str = "condition"):
@@ -54,15 +47,9 @@ def wait_for(predicate, timeout: float = GENEROUS, what: str = "condition"):
 
 
 @pytest.fixture(scope="module")
-def endpoint():
+def endpoint(moto_endpoint):
     disable_moto_sqs_lambda_trigger()
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    return moto_endpoint
 
 
 class FakeLambda:
@@ -334,7 +321,7 @@ def test_failed_messages_reach_dlq_after_max_receive_count(moto_cloud, fake_lamb
 
 
 def test_loop_errors_are_logged_and_survived(caplog):
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     p = SqsEventSourcePoller(dead, region=REGION)
     with caplog.at_level(logging.WARNING, logger="imgfan.local.sqs"):
         p.start()
