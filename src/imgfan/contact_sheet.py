@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from pathlib import Path
@@ -10,9 +11,16 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def local_folder_name(source_key: str) -> str:
-    """A single safe path component for a source key: no separators, no '..', no control characters."""
+    """A single safe path component for a source key: no separators, no '..', no control characters.
+
+    A key that had to be changed gets a short hash of the original, so two keys that differ only
+    in characters we replace (``café.jpg``, ``cafè.jpg``) do not share, and overwrite, a folder.
+    """
     name = _UNSAFE.sub("_", source_key.replace("/", "__")).strip("._") or "object"
-    return name[:150]
+    if name == source_key:
+        return name[:150]
+    digest = hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:8]
+    return f"{name[:140]}-{digest}"
 
 
 def write_contact_sheet(out: Path, manifests: dict[str, dict], folders: dict[str, Path]) -> Path:

@@ -158,11 +158,15 @@ def test_resizer_exception_is_retried_then_recorded_as_failed_variant(pipeline):
     assert len(failures) >= 2, "the failing preset should have been attempted more than once"
 
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "engine"
+
+
 @pytest.mark.parametrize(
     ("name", "body", "error_type"),
     [
         ("not-an-image.jpg", b"this is plain text, not a JPEG\n" * 20, "NotAnImage"),
         ("truncated.jpg", PHOTO[: len(PHOTO) // 3], "CorruptImage"),
+        ("decompression-bomb.gif", (FIXTURES / "decompression_bomb.gif").read_bytes(), "ImageTooLarge"),
     ],
 )
 def test_bad_input_is_recorded_in_the_manifest(pipeline, name, body, error_type):
@@ -174,6 +178,17 @@ def test_bad_input_is_recorded_in_the_manifest(pipeline, name, body, error_type)
     assert {v["error"]["type"] for v in manifest["variants"]} == {error_type}
     assert all(v["error"]["message"] for v in manifest["variants"])
     assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd.jpg", "dots/./..//double-slash.jpg", "%2F%25encoded%20already.jpg"])
+def test_hostile_keys_stay_keys(pipeline, key):
+    """S3 keys are not paths: outputs land under the exact key, nothing is normalised away."""
+    pipeline.upload(key, PHOTO)
+    manifest = pipeline.manifest(key)
+    assert manifest["source"]["key"] == key
+    assert manifest["status"] == "complete"
+    assert all(v["key"].startswith(f"{key}/") for v in manifest["variants"])
+    assert_variants_match_objects(pipeline, manifest)
 
 
 def test_uploading_identical_bytes_again_after_a_delete_renders_again(pipeline):
