@@ -2,6 +2,7 @@
 
 import json
 import os
+from functools import lru_cache
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -27,8 +28,14 @@ OUTPUT_BUCKET = os.environ["OUTPUT_BUCKET"]
 PRESETS_MAX_AGE = int(os.environ.get("PRESETS_CACHE_SECONDS", "30"))
 
 
+@lru_cache(maxsize=4)
+def _parsed(document: str):
+    return parse_presets(document)
+
+
 def load_presets():
-    return parse_presets(parameters.get_parameter(PRESETS_PARAMETER_NAME, max_age=PRESETS_MAX_AGE))
+    # The string is cached by Parameters; parsing is cached per distinct value of it.
+    return _parsed(parameters.get_parameter(PRESETS_PARAMETER_NAME, max_age=PRESETS_MAX_AGE))
 
 
 def start(request: ExecutionRequest) -> None:
