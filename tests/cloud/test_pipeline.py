@@ -59,8 +59,12 @@ def test_upload_produces_manifest_with_every_preset(pipeline):
     assert head["CacheControl"] == "no-cache"
 
 
-@pytest.mark.parametrize("key", ["spaced out/my photo.jpg", "plus+sign/a+b.jpg", "unicode/café Ünïcødé 写真.jpg"])
-def test_awkward_keys_round_trip(pipeline, key):
+@pytest.mark.parametrize("key", [
+    "spaced out/my photo.jpg", "plus+sign/a+b.jpg", "unicode/café Ünïcødé 写真.jpg",
+    # Hostile ones: S3 keys are not paths, so nothing may be normalised away.
+    "../../etc/passwd.jpg", "dots/./..//double-slash.jpg", "%2F%25encoded%20already.jpg",
+])
+def test_awkward_and_hostile_keys_round_trip(pipeline, key):
     pipeline.upload(key, PHOTO)
     manifest = pipeline.manifest(key)
     assert manifest["source"]["key"] == key
@@ -178,17 +182,6 @@ def test_bad_input_is_recorded_in_the_manifest(pipeline, name, body, error_type)
     assert {v["error"]["type"] for v in manifest["variants"]} == {error_type}
     assert all(v["error"]["message"] for v in manifest["variants"])
     assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
-
-
-@pytest.mark.parametrize("key", ["../../etc/passwd.jpg", "dots/./..//double-slash.jpg", "%2F%25encoded%20already.jpg"])
-def test_hostile_keys_stay_keys(pipeline, key):
-    """S3 keys are not paths: outputs land under the exact key, nothing is normalised away."""
-    pipeline.upload(key, PHOTO)
-    manifest = pipeline.manifest(key)
-    assert manifest["source"]["key"] == key
-    assert manifest["status"] == "complete"
-    assert all(v["key"].startswith(f"{key}/") for v in manifest["variants"])
-    assert_variants_match_objects(pipeline, manifest)
 
 
 def test_uploading_identical_bytes_again_after_a_delete_renders_again(pipeline):

@@ -1,7 +1,7 @@
 """``imgfan backfill``: re-process source objects already in the bucket, e.g. after a presets push.
 
-Executions are named as a fresh upload's would be under the live presets, so an object already
-rendered with them meets ExecutionAlreadyExists ("already done") instead of running twice.
+Executions are named from the object's ETag and the live presets hash (see imgfan.backfill), so
+repeating a backfill meets ExecutionAlreadyExists ("already done") instead of rendering twice.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any
 
 from imgfan.commands import CommandError
 from imgfan.commands.presets import aws_errors
+from imgfan_core.events import is_test_event
 from imgfan_core.keys import decode_event_key
 
 BODY_PREVIEW_CHARS = 200
@@ -53,7 +54,7 @@ def describe_body(body: str) -> list[str]:
         document = json.loads(body)
     except ValueError:
         document = None
-    if isinstance(document, dict) and document.get("Event") == "s3:TestEvent":
+    if is_test_event(document):
         return [f"s3:TestEvent for bucket {document.get('Bucket')}"]
     records = document.get("Records") if isinstance(document, dict) else None
     described = []

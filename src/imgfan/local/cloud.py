@@ -123,7 +123,7 @@ class EmbeddedCloud:
 
     def _fail_on_function_errors(self) -> None:
         """During deployment any function error is a custom resource that will never answer."""
-        failed = [name for name, errored in self.runtime.invocations if errored]
+        failed = list(self.runtime.failed_functions)
         if failed:
             raise CloudError(
                 f"Lambda function {failed[0]} failed while the stack was being created; "

@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,8 @@ class LocalLambdaRuntime:
         self.log_sink = log_sink or (lambda name, line: logger.debug("[%s] %s", name, line))
         self._pools: dict[str, WorkerPool] = {}
         self._lock = threading.Lock()
-        self.invocations: list[tuple[str, bool]] = []
+        # Names of functions whose invocation failed, newest last; bounded so `local up` can run for days.
+        self.failed_functions: deque[str] = deque(maxlen=100)
 
     # The base environment a Lambda sandbox provides; the function's own variables go on top.
     def _base_env(self) -> dict[str, str]:
@@ -262,7 +264,8 @@ class LocalLambdaRuntime:
             event = json.loads(event or "{}")
         started = time.monotonic()
         payload, errored = self._pool_for(function).invoke(event)
-        self.invocations.append((function.function_name, errored))
+        if errored:
+            self.failed_functions.append(function.function_name)
         logger.debug("%s finished in %.0f ms (errored=%s)", function.function_name,
                      (time.monotonic() - started) * 1000, errored)
         return json.dumps(payload), errored, ""
