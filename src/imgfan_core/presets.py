@@ -42,6 +42,8 @@ MAX_DIMENSION = 16384
 FITS_NEEDING_BOTH = ("cover", "contain", "fill")
 # 'original' keeps an animated GIF a GIF; the other encoders here write a single frame.
 ANIMATABLE_FORMATS = ("webp", "original")
+# original can resolve to jpeg for a JPEG (or non-web-safe, opaque) source.
+PROGRESSIVE_FORMATS = ("jpeg", "original")
 
 
 class FieldProblem(ValueError):
@@ -76,6 +78,10 @@ class Preset(_Strict):
                     "if": {"required": ["animation"], "properties": {"animation": {"const": "animate"}}},
                     "then": {"properties": {"format": {"enum": list(ANIMATABLE_FORMATS)}}},
                 },
+                {
+                    "if": {"required": ["progressive"]},
+                    "then": {"properties": {"format": {"enum": list(PROGRESSIVE_FORMATS)}}},
+                },
             ]
         },
     )
@@ -103,6 +109,11 @@ class Preset(_Strict):
         ge=0,
         le=9,
         description="CPU effort: webp method 0-6, avif 0-9 (higher is slower and smaller); png ignores it.",
+    )
+    progressive: bool = Field(
+        default=True,
+        description="JPEG only: progressive scans (about 5% smaller and drawn coarse-to-fine, at about 2.5x "
+        "the encode time); false writes baseline JPEG.",
     )
     background: str = Field(
         default="#ffffff",
@@ -134,6 +145,12 @@ class Preset(_Strict):
         if self.effort is not None and self.format == "webp" and self.effort > 6:
             raise FieldProblem(
                 ("effort",), f"webp effort is 0-6, got {self.effort}; use 6 for the smallest files"
+            )
+        if "progressive" in self.model_fields_set and self.format not in PROGRESSIVE_FORMATS:
+            raise FieldProblem(
+                ("progressive",),
+                f"only jpeg output has progressive scans, and this preset writes '{self.format}'; "
+                "remove 'progressive', or use format 'jpeg' or 'original'",
             )
         return self
 

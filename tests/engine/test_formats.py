@@ -51,6 +51,15 @@ def test_jpeg_is_progressive_and_respects_quality(limits):
     assert (high.width, high.height, high.content_type) == (320, 240, "image/jpeg")
 
 
+@pytest.mark.parametrize("fmt, source", [("jpeg", "PNG"), ("original", "JPEG")])
+def test_progressive_false_writes_baseline_jpeg(fmt, source, limits):
+    data = image_bytes(_photo(), source)
+    variant = render_variant(data, make_preset(width=320, format=fmt, progressive=False), limits)
+    out = open_variant(variant)
+    assert variant.format == "jpeg" and out.format == "JPEG"
+    assert "progressive" not in out.info and "progression" not in out.info
+
+
 @pytest.mark.parametrize("fmt", ["webp", "avif"])
 def test_quality_and_effort(fmt, limits):
     data = image_bytes(_photo(), "PNG")

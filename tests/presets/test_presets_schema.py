@@ -43,6 +43,7 @@ def test_presets_file_validates_against_the_schema(repo_presets):
         {"presets": [{"name": "a", "width": 10, "quality": 101}]},
         {"presets": [{"name": "a", "width": 10}], "limits": {"max_input_pixels": 0}},
         {"presets": [{"name": "a", "width": 10, "format": "jpeg", "animation": "animate"}]},
+        {"presets": [{"name": "a", "width": 10, "format": "webp", "progressive": False}]},
     ],
 )
 def test_editors_flag_the_same_mistakes(document):

@@ -245,6 +245,19 @@ def test_animate_with_an_animatable_format_is_fine(fmt):
     parse_presets({"presets": [{"name": "a", "width": 10, "format": fmt, "animation": "animate"}]})
 
 
+@pytest.mark.parametrize("fmt", ["png", "webp", "avif"])
+def test_progressive_on_a_format_without_progressive_scans_is_refused(fmt):
+    message = refusal({"presets": [{"name": "a", "width": 10, "format": fmt, "progressive": False}]})
+    assert f"presets[0].progressive (preset 'a'): only jpeg output has progressive scans" in message
+    assert f"this preset writes '{fmt}'" in message
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "original"])
+def test_progressive_with_a_jpeg_capable_format_is_fine(fmt):
+    config = parse_presets({"presets": [{"name": "a", "width": 10, "format": fmt, "progressive": False}]})
+    assert config.presets[0].progressive is False
+
+
 def test_webp_effort_above_six_is_refused():
     message = refusal({"presets": [{"name": "a", "width": 10, "format": "webp", "effort": 7}]})
     assert "presets[0].effort (preset 'a'): webp effort is 0-6, got 7" in message

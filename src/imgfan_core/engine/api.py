@@ -249,6 +249,8 @@ def render_variant(
     else:
         pixels = _decode_still(src, plan.scaled)
         out, icc_out = _transform(pixels, plan, preset, fmt, src.icc, metadata)
-        payload = encode.encode(out, fmt, preset.quality, preset.effort, icc_out, exif)
+        # An execution started before an upgrade carries a preset without the newer field.
+        progressive = getattr(preset, "progressive", True)
+        payload = encode.encode(out, fmt, preset.quality, preset.effort, icc_out, exif, progressive=progressive)
         width, height = out.size
     return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))

@@ -73,9 +73,12 @@ def for_format(image: Image.Image, fmt: str, background: str) -> Image.Image:
     return image
 
 
-def save_options(fmt: str, quality: int | None, effort: int | None, pixels: int = 0) -> dict:
+def save_options(
+    fmt: str, quality: int | None, effort: int | None, pixels: int = 0, progressive: bool = True
+) -> dict:
     if fmt == "jpeg":
-        return {"quality": quality or DEFAULT_QUALITY["jpeg"], "progressive": True, "optimize": True}
+        # Progressive scans are Huffman-optimised by libjpeg anyway; baseline asks for it.
+        return {"quality": quality or DEFAULT_QUALITY["jpeg"], "progressive": progressive, "optimize": True}
     if fmt == "png":
         return {"optimize": True} if pixels <= PNG_OPTIMIZE_MAX_PIXELS else {"compress_level": 6}
     if fmt == "webp":
@@ -97,9 +100,10 @@ def encode(
     icc: bytes | None = None,
     exif: bytes | None = None,
     extra: dict | None = None,
+    progressive: bool = True,
 ) -> bytes:
     image.info = {}
-    options = save_options(fmt, quality, effort, image.width * image.height)
+    options = save_options(fmt, quality, effort, image.width * image.height, progressive)
     if icc and fmt != "gif":
         options["icc_profile"] = icc
     if exif and fmt in ("jpeg", "png", "webp", "avif"):
