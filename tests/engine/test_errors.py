@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from imgfan_core.engine import analyze, render_variant
+from imgfan_core.engine.decode import open_image
 from imgfan_core.errors import CorruptImage, ImageTooLarge, NotAnImage, PermanentImageError, UnsupportedImage
 from imgfan_core.presets import Limits
 
@@ -89,14 +90,24 @@ def test_byte_limit(limits):
         analyze(data, Limits(max_input_bytes=len(data) - 1))
 
 
-def test_pillow_bomb_warning_is_too_large(limits):
-    # Between Pillow's warning threshold and ours: the warning alone must refuse the image.
-    big = Image.MAX_IMAGE_PIXELS + 1
+def _gif_declaring(width: int, height: int) -> bytes:
+    """A tiny GIF whose header claims ``width`` x ``height``: a bomb when the claim is large."""
     header = image_bytes(Image.new("1", (1, 1)), "GIF")
-    width, height = 65535, big // 65535 + 1
-    patched = header[:6] + width.to_bytes(2, "little") + height.to_bytes(2, "little") + header[10:]
-    with pytest.raises(ImageTooLarge):
-        analyze(patched, Limits(max_input_pixels=10**10))
+    return header[:6] + width.to_bytes(2, "little") + height.to_bytes(2, "little") + header[10:]
+
+
+def test_pillow_bomb_guard_refuses_at_the_configured_limit():
+    limit = 1_000_000
+    with pytest.raises(ImageTooLarge, match=f"exceeds limit of {limit} pixels"):
+        analyze(_gif_declaring(1001, 1000), Limits(max_input_pixels=limit))
+
+
+def test_configured_limit_above_pillows_default_is_honoured():
+    # 65535 x 1500 = 98 MP: over Pillow's default guard (about 89 MP), within a 100 MP config.
+    declared = (65535, 1500)
+    assert declared[0] * declared[1] > 89_478_485
+    image = open_image(_gif_declaring(*declared), Limits(max_input_pixels=100_000_000))
+    assert image.size == declared
 
 
 def test_errors_are_permanent():

@@ -106,6 +106,10 @@ def open_image(data: bytes, limits: Limits) -> ImageFile.ImageFile:
             # Corrupt-EXIF and similar warnings are noise on stderr; the bomb warning is a verdict.
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow's bomb guard trips on the header, before any pixel buffer exists. Aimed at
+            # the configured limit, it names that limit in its message, and a config can raise
+            # the limit above Pillow's default of about 89 MP.
+            Image.MAX_IMAGE_PIXELS = limits.max_input_pixels
             image = Image.open(io.BytesIO(data), formats=[f for f in ALLOWED_FORMATS if f in Image.OPEN])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLarge(_one_line(exc)) from None
