@@ -500,7 +500,11 @@ def _hash_material(config: PresetsConfig) -> str:
     # Only what changes the files a render writes: the source filter and Map concurrency decide
     # *which* images run and how fast, not what their variants look like, so tuning them must not
     # make every manifest stale. Preset order only orders the manifest, so it is sorted out too.
-    effective = config.model_dump(mode="json", exclude={"schema_ref", "source", "max_concurrency"})
+    # Defaults are left out, so a release that adds an option (defaulting to the old behaviour)
+    # keeps every existing hash, and with it every manifest's freshness.
+    effective = config.model_dump(
+        mode="json", exclude={"schema_ref", "source", "max_concurrency"}, exclude_defaults=True
+    )
     effective["presets"] = sorted(effective["presets"], key=lambda p: p["name"])
     return json.dumps(effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from imgfan_core.presets import canonical_json, parse_presets, presets_hash
+from imgfan_core.presets import _hash_material, canonical_json, parse_presets, presets_hash
 
 
 def reorder(value):
@@ -37,6 +37,12 @@ def test_hash_ignores_spelled_out_defaults_and_the_schema_reference():
         "metadata": {"strip": True},
     }
     assert presets_hash(parse_presets(terse)) == presets_hash(parse_presets(verbose))
+
+
+def test_hash_covers_only_what_the_user_set():
+    # So an option added in a later release, defaulting to the old behaviour, changes no hash.
+    material = _hash_material(parse_presets({"presets": [{"name": "a", "width": 100, "progressive": True}]}))
+    assert json.loads(material) == {"presets": [{"name": "a", "width": 100}]}
 
 
 def test_hash_ignores_preset_order_suffix_case_and_concurrency(repo_presets):
