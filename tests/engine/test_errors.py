@@ -96,10 +96,16 @@ def _gif_declaring(width: int, height: int) -> bytes:
     return header[:6] + width.to_bytes(2, "little") + height.to_bytes(2, "little") + header[10:]
 
 
-def test_pillow_bomb_guard_refuses_at_the_configured_limit():
+@pytest.mark.parametrize("declared", [(1001, 1000), (65535, 65535)], ids=["just-over", "over-twice"])
+def test_pillow_bomb_guard_refuses_at_the_configured_limit(declared):
     limit = 1_000_000
-    with pytest.raises(ImageTooLarge, match=f"exceeds limit of {limit} pixels"):
-        analyze(_gif_declaring(1001, 1000), Limits(max_input_pixels=limit))
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    with pytest.raises(ImageTooLarge) as refused:
+        analyze(_gif_declaring(*declared), Limits(max_input_pixels=limit))
+    pixels = declared[0] * declared[1]
+    assert str(refused.value) == f"the header declares {pixels} pixels, over the limit of {limit}"
+    # The guard is process-wide: other code opening images must find Pillow's setting as it was.
+    assert Image.MAX_IMAGE_PIXELS == pillow_limit
 
 
 def test_configured_limit_above_pillows_default_is_honoured():

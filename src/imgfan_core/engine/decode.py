@@ -7,6 +7,7 @@ callers never see a Pillow exception type.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 import zlib
 from typing import TYPE_CHECKING
@@ -101,18 +102,19 @@ def open_image(data: bytes, limits: Limits) -> ImageFile.ImageFile:
     _register_plugins()
     if _is_heif(data):
         _register_heif()
+    # Pillow's bomb guard trips on the header, before any pixel buffer exists. Aimed at the
+    # configured limit, it lets a config go above Pillow's default of about 89 MP. It is a
+    # process-wide setting, so it is put back for whatever else in the process opens images.
+    pillow_limit = Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             # Corrupt-EXIF and similar warnings are noise on stderr; the bomb warning is a verdict.
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # Pillow's bomb guard trips on the header, before any pixel buffer exists. Aimed at
-            # the configured limit, it names that limit in its message, and a config can raise
-            # the limit above Pillow's default of about 89 MP.
             Image.MAX_IMAGE_PIXELS = limits.max_input_pixels
             image = Image.open(io.BytesIO(data), formats=[f for f in ALLOWED_FORMATS if f in Image.OPEN])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooLarge(_one_line(exc)) from None
+        raise ImageTooLarge(_bomb_message(exc, limits)) from None
     except Image.UnidentifiedImageError:
         claimed = _signature(data)
         if claimed is not None:
@@ -123,8 +125,18 @@ def open_image(data: bytes, limits: Limits) -> ImageFile.ImageFile:
         raise UnsupportedImage(f"{other} images are not supported") from None
     except Exception as exc:
         raise classify(exc) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
     check_pixels(image.size, limits)
     return image
+
+
+def _bomb_message(exc: BaseException, limits: Limits) -> str:
+    # Pillow's own text names twice the limit for its hard error; say the configured one.
+    declared = re.search(r"\((\d+) pixels\)", str(exc))
+    if declared is None:
+        return _one_line(exc)
+    return f"the header declares {declared.group(1)} pixels, over the limit of {limits.max_input_pixels}"
 
 
 def check_pixels(size: tuple[int, int], limits: Limits) -> None:
