@@ -34,13 +34,4 @@ def handler(event, context):
     key = variant_key(output["prefix"], source["key"], preset.name, variant.format)
     write_object(s3, output["bucket"], key, variant.data, variant.content_type, output["cache_control"])
     logger.info("variant written", extra={"preset": preset.name, "key": key, "bytes": len(variant.data)})
-    return {
-        "preset": preset.name,
-        "status": "ok",
-        "key": key,
-        "width": variant.width,
-        "height": variant.height,
-        "format": variant.format,
-        "content_type": variant.content_type,
-        "bytes": len(variant.data),
-    }
+    return {"preset": preset.name, "status": "ok", "key": key, **variant.to_dict()}
