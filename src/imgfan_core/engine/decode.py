@@ -102,9 +102,10 @@ def open_image(data: bytes, limits: Limits) -> ImageFile.ImageFile:
     _register_plugins()
     if _is_heif(data):
         _register_heif()
-    # Pillow's bomb guard trips on the header, before any pixel buffer exists. Aimed at the
-    # configured limit, it lets a config go above Pillow's default of about 89 MP. It is a
-    # process-wide setting, so it is put back for whatever else in the process opens images.
+    # Pillow's bomb guard is the pixel limit: it trips on the header, before any pixel buffer
+    # exists, for every format. Aimed at the configured limit, it lets a config go above Pillow's
+    # default of about 89 MP. It is a process-wide setting, so it is put back for whatever else
+    # in the process opens images.
     pillow_limit = Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
@@ -127,7 +128,6 @@ def open_image(data: bytes, limits: Limits) -> ImageFile.ImageFile:
         raise classify(exc) from None
     finally:
         Image.MAX_IMAGE_PIXELS = pillow_limit
-    check_pixels(image.size, limits)
     return image
 
 
@@ -137,14 +137,6 @@ def _bomb_message(exc: BaseException, limits: Limits) -> str:
     if declared is None:
         return _one_line(exc)
     return f"the header declares {declared.group(1)} pixels, over the limit of {limits.max_input_pixels}"
-
-
-def check_pixels(size: tuple[int, int], limits: Limits) -> None:
-    pixels = size[0] * size[1]
-    if pixels > limits.max_input_pixels:
-        raise ImageTooLarge(
-            f"{size[0]}x{size[1]} is {pixels} pixels, over the limit of {limits.max_input_pixels}"
-        )
 
 
 def frame_count(image: Image.Image, limits: Limits) -> int:
