@@ -14,6 +14,8 @@ import hashlib
 import json
 import re
 import typing
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -470,6 +472,37 @@ def parse_presets(document: str | bytes | dict[str, Any]) -> PresetsConfig:
         return PresetsConfig.model_validate(data)
     except ValidationError as exc:
         raise InvalidPresets("\n".join(_format_error(e, data) for e in exc.errors())) from None
+
+
+@dataclass(frozen=True)
+class PresetsFile:
+    """A presets file as read from disk: its path, its text and the validated model."""
+
+    path: Path
+    text: str
+    config: PresetsConfig
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.text)
+
+
+def load_presets_file(path: str | Path) -> PresetsFile:
+    """Read and validate a presets file; InvalidPresets names the file, then one line per problem.
+
+    The one loader behind ``imgfan presets``, ``imgfan render`` and ``cdk synth``, so all three
+    refuse the same files with the same words.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidPresets(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return PresetsFile(path, text, parse_presets(text))
+    except InvalidPresets as exc:
+        indented = "\n".join(f"  {line}" for line in str(exc).splitlines())
+        raise InvalidPresets(f"{path} is invalid:\n{indented}") from None
 
 
 # ---- schema and hash -------------------------------------------------------------------------
