@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,3 +91,19 @@ def plan_execution(
         "presets_hash": digest,
     }
     return ExecutionRequest(execution_name(action, bucket, key, revision, digest), execution_input)
+
+
+def start_execution(stepfunctions: Any, state_machine_arn: str, request: ExecutionRequest) -> bool:
+    """Hand ``request`` to Step Functions; False when an execution of that name already exists.
+
+    Names are deterministic, so an existing name means this event (or a backfill of the same
+    revision and presets) was handed over before: a duplicate delivery, not a failure. Any other
+    error propagates as botocore raised it.
+    """
+    try:
+        stepfunctions.start_execution(
+            stateMachineArn=state_machine_arn, name=request.name, input=json.dumps(request.input)
+        )
+    except stepfunctions.exceptions.ExecutionAlreadyExists:
+        return False
+    return True
