@@ -4,6 +4,7 @@ tests can assert least privilege exactly (CDK's ``grant_*`` helpers add wildcard
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aws_cdk import Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack
@@ -19,6 +20,7 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from imgfan_core.errors import PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
 from imgfan_core.presets import PresetsConfig
 
 from infra.alarms import add_alarms, alarm_topic
@@ -212,13 +214,16 @@ class ImgfanStack(Stack):
             self, "StateMachine",
             # The ASL file ships unchanged as an S3 asset (DefinitionS3Location); CloudFormation reads
             # it with the deployer's credentials, so the state machine role needs no access to it.
-            # The ASL is not valid JSON before substitution (MaxConcurrency is an unquoted number).
+            # The ASL is not valid JSON before substitution (MaxConcurrency is an unquoted number, the
+            # error lists unquoted arrays: imgfan_core.errors holds them, once).
             definition_body=sfn.DefinitionBody.from_file(str(ASL_FILE)),
             definition_substitutions={
                 "ResizerFunctionArn": self.resizer.function_arn,
                 "FinalizerFunctionArn": self.finalizer.function_arn,
                 "CleanerFunctionArn": self.cleaner.function_arn,
                 "MaxConcurrency": str(self.presets.max_concurrency),
+                "TransientErrors": json.dumps(list(TRANSIENT_ERROR_NAMES)),
+                "PermanentErrors": json.dumps(list(PERMANENT_ERROR_NAMES)),
             },
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             tracing_enabled=True,

@@ -1,8 +1,10 @@
 """Error types whose *class names* are part of the state machine's contract.
 
 A Lambda function error reaches Step Functions as ``Error = type(exc).__name__``. The ASL
-retries the transient names and records the permanent ones without retrying, so renaming a
-class here means changing ``statemachine/imgfan.asl.json`` too (a test checks they agree).
+retries the transient names and records the permanent ones without retrying. Its ``ErrorEquals``
+lists are ``${TransientErrors}`` and ``${PermanentErrors}``, which the CDK stack fills from the
+two tuples at the end of this module, so they are written once (tests/infra/test_asl_errors.py
+checks the definition against this module).
 """
 
 
@@ -44,6 +46,19 @@ class TransientError(ImgfanError):
 
 PERMANENT_ERROR_NAMES = tuple(
     cls.__name__ for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing)
+)
+# Worth retrying with backoff: ours, plus what Lambda and Step Functions raise when an invocation
+# itself fails (throttled, the sandbox crashed or timed out, the service blinked).
+TRANSIENT_ERROR_NAMES = (
+    TransientError.__name__,
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.Unknown",
+    "Sandbox.Timedout",
+    "Runtime.ExitError",
+    "States.Timeout",
 )
 
 

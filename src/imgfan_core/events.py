@@ -1,12 +1,15 @@
-"""S3 event notification models: Powertools' own, relaxed where imgfan reads nothing.
+"""The dispatcher's input: SQS records whose body is an S3 event notification.
 
-The dispatcher reads the event name, the bucket name and the object fields. Real S3 also sends
-identity, request and response details; S3 emulators (moto among them) leave those out, and a
-missing field we never read must not send a good upload to the DLQ.
+Powertools' own models, relaxed where imgfan reads nothing: real S3 also sends identity,
+request and response details; S3 emulators (moto among them) leave those out, and a missing
+field we never read must not send a good upload to the DLQ.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.models.s3 import (
     S3Bucket,
     S3Identity,
@@ -17,6 +20,10 @@ from aws_lambda_powertools.utilities.parser.models.s3 import (
     S3RequestParameters,
     S3ResponseElements,
 )
+from pydantic import BaseModel, ConfigDict, Json
+
+from imgfan_core.dispatch import ObjectEvent
+from imgfan_core.keys import decode_event_key
 
 TEST_EVENT = "s3:TestEvent"
 
@@ -38,6 +45,33 @@ class S3NotificationRecord(S3RecordModel):
 
 class S3Notification(S3Model):
     Records: list[S3NotificationRecord]  # type: ignore[assignment]
+
+    def object_events(self) -> list[ObjectEvent]:
+        return [_object_event(record) for record in self.Records]
+
+
+class S3TestEvent(BaseModel):
+    """What S3 sends once when notifications are configured; it names no object."""
+
+    model_config = ConfigDict(extra="allow")
+    Event: Literal["s3:TestEvent"]
+
+
+class S3EventQueueRecord(SqsRecordModel):
+    body: Json[S3Notification | S3TestEvent]  # type: ignore[assignment]
+
+
+def _object_event(record: S3NotificationRecord) -> ObjectEvent:
+    s3_object = record.s3.object
+    return ObjectEvent(
+        name=record.eventName,
+        bucket=record.s3.bucket.name,
+        key=decode_event_key(s3_object.key),
+        size=int(s3_object.size) if s3_object.size is not None else None,
+        etag=s3_object.eTag,
+        version_id=s3_object.versionId,
+        marker=s3_object.sequencer or record.eventTime.isoformat(),
+    )
 
 
 def is_test_event(body: object) -> bool:

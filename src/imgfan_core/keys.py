@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
+from imgfan_core.formats import EXTENSIONS
+
+if TYPE_CHECKING:
+    from imgfan_core.engine.models import RenderSpec
+
 MANIFEST_NAME = "manifest.json"
-EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif"}
-CONTENT_TYPES = {
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "avif": "image/avif",
-    "gif": "image/gif",
-}
 
 # Step Functions execution names: 1-80 characters, no whitespace, brackets, wildcards,
 # punctuation from " # % \ ^ | ~ ` $ & , ; : / or control characters. We keep a readable
@@ -42,6 +41,19 @@ def manifest_key(output_prefix: str, source_key: str) -> str:
 
 def output_folder(output_prefix: str, source_key: str) -> str:
     return f"{output_prefix}{source_key}/"
+
+
+def longest_output_key(output_prefix: str, source_key: str, presets: Iterable[RenderSpec]) -> str:
+    """The longest key an execution for ``source_key`` can write, in UTF-8 bytes.
+
+    ``original`` resolves to a format only once the source is decoded, so it counts as the
+    longest extension any format has.
+    """
+    candidates = [manifest_key(output_prefix, source_key)]
+    for preset in presets:
+        formats = EXTENSIONS if preset.format == "original" else (preset.format,)
+        candidates += [variant_key(output_prefix, source_key, preset.name, fmt) for fmt in formats]
+    return max(candidates, key=lambda key: len(key.encode("utf-8")))
 
 
 def execution_name(action: str, bucket: str, key: str, revision: str, presets_digest: str) -> str:

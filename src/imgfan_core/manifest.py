@@ -1,6 +1,7 @@
 """The manifest: one JSON document per source object that web pages and other systems build on.
 
-``build_manifest`` turns the state machine's final state into the document; ``validate_manifest``
+``build_manifest`` turns typed inputs (``contract.ManifestInputs``: the finalizer makes them from
+the state machine's final state, ``imgfan render`` from its own results) into the document; ``validate_manifest``
 checks it against ``imgfan_core/schemas/manifest.schema.json`` (the one manifest schema in the
 repository). The finalizer validates before it writes, so a manifest that fails its own schema is
 a bug that fails loudly rather than a file that silently misleads its readers.
@@ -16,6 +17,8 @@ from urllib.parse import quote
 
 import fastjsonschema
 
+from imgfan_core.contract import ErrorRecord, ExecutionInfo, ManifestInputs, SourceRef, VariantResult
+from imgfan_core.engine.models import SourceInfo
 from imgfan_core.errors import ImgfanError
 from imgfan_core.keys import output_folder
 
@@ -25,8 +28,6 @@ MANIFEST_CONTENT_TYPE = "application/json"
 MANIFEST_CACHE_CONTROL = "no-cache"
 SCHEMA_RESOURCE = "schemas/manifest.schema.json"
 
-# Long causes are usually stack traces or whole HTML error pages; a manifest is not a log.
-_MAX_MESSAGE = 1000
 _ANALYSIS_FIELDS = (
     "format",
     "width",
@@ -37,7 +38,6 @@ _ANALYSIS_FIELDS = (
     "frames",
     "colour_profile",
 )
-_VARIANT_FIELDS = ("key", "width", "height", "format", "content_type", "bytes")
 
 
 class InvalidManifest(ImgfanError):
@@ -65,54 +65,37 @@ def validate_manifest(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def build_manifest(state: dict[str, Any], execution: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The manifest for the finalizer's event (``state`` = whole execution state, ``execution`` = context).
-
-    ``state`` is the execution input plus ``analysis.image`` (SourceInfo.to_dict()) or
-    ``analysis_error`` ({Error, Cause}) plus ``variants`` (ok records or failed records).
-    """
+def build_manifest(inputs: ManifestInputs, now: datetime) -> dict[str, Any]:
+    """The manifest document for one execution's results, as of ``now``."""
     now = _as_utc(now)
-    source = state["source"]
-    output = state["settings"]["output"]
-    folder = output_folder(output.get("prefix") or "", source["key"])
-    image = (state.get("analysis") or {}).get("image")
-    analysis_error = state.get("analysis_error")
-
-    if analysis_error is not None:
-        source_error: dict[str, str] | None = _error(analysis_error.get("Error"), analysis_error.get("Cause"))
-    elif image is None:
-        # Only a broken state machine definition gets here; say so rather than invent data.
-        source_error = {"type": "MissingAnalysis", "message": "the execution state has no analysis result"}
-    else:
-        source_error = None
-
-    if source_error is not None:
-        variants = [_failed(p["name"], source_error) for p in state.get("presets", [])]
+    folder = output_folder(inputs.output.prefix, inputs.source.key)
+    if inputs.error is not None:
+        variants = [VariantResult.failed(name, inputs.error) for name in inputs.preset_names]
         image = None
     else:
-        variants = [_variant(record) for record in state.get("variants") or []]
-
-    ok = [v for v in variants if v["status"] == "ok"]
-    if source_error is not None or not ok:
-        status = "failed"
-    elif len(ok) == len(variants):
-        status = "complete"
-    else:
-        status = "partial"
-
+        variants = list(inputs.variants)
+        image = inputs.analysis
+    documents = [variant.to_dict() for variant in variants]
     return {
         "schema": MANIFEST_SCHEMA_VERSION,
-        "status": status,
-        "source": _source(source, image),
-        "output": {"bucket": output["bucket"], "folder": folder},
-        "presets_hash": state["presets_hash"],
-        "variants": variants,
-        "srcset": build_srcset(variants, folder, output.get("public_base_url"), _upright_size(image)),
+        "status": manifest_status(variants, inputs.error),
+        "source": _source(inputs.source, image),
+        "output": {"bucket": inputs.output.bucket, "folder": folder},
+        "presets_hash": inputs.presets_hash,
+        "variants": documents,
+        "srcset": build_srcset(documents, folder, inputs.output.public_base_url, _upright_size(image)),
         "placeholder": _placeholder(image),
-        "error": source_error,
-        "execution": _execution(execution, now),
+        "error": inputs.error.to_dict() if inputs.error is not None else None,
+        "execution": _execution(inputs.execution, now),
         "generated_at": _iso(now),
     }
+
+
+def manifest_status(variants: list[VariantResult], source_error: ErrorRecord | None) -> str:
+    ok = sum(1 for variant in variants if variant.status == "ok")
+    if source_error is not None or ok == 0:
+        return "failed"
+    return "complete" if ok == len(variants) else "partial"
 
 
 def dumps_manifest(document: dict[str, Any]) -> bytes:
@@ -172,81 +155,40 @@ def _variant_url(key: str, folder: str, public_base_url: str | None) -> str:
     return quote(relative, safe="/")
 
 
-def error_message(error_type: str | None, cause: Any) -> str:
-    """A readable message from a Step Functions Cause: Lambda causes are JSON with errorMessage."""
-    if isinstance(cause, str):
-        try:
-            parsed = json.loads(cause)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and parsed.get("errorMessage"):
-            message = str(parsed["errorMessage"])
-        else:
-            message = cause.strip()
-    elif isinstance(cause, dict) and cause.get("errorMessage"):
-        message = str(cause["errorMessage"])
-    elif cause is None:
-        message = ""
-    else:
-        message = json.dumps(cause, default=str)
-    if not message:
-        message = error_type or "unknown error"
-    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
-
-
-def _error(error_type: str | None, cause: Any) -> dict[str, str]:
-    return {"type": error_type or "Unknown", "message": error_message(error_type, cause)}
-
-
-def _failed(preset: str, error: dict[str, str]) -> dict[str, Any]:
-    return {"preset": preset, "status": "failed", **dict.fromkeys(_VARIANT_FIELDS), "error": dict(error)}
-
-
-def _variant(record: dict[str, Any]) -> dict[str, Any]:
-    if record.get("status") == "ok":
-        return {"preset": record["preset"], "status": "ok", **{f: record.get(f) for f in _VARIANT_FIELDS}}
-    raw = record.get("error") or {}
-    return _failed(record["preset"], _error(raw.get("type"), raw.get("cause")))
-
-
-def _source(source: dict[str, Any], image: dict[str, Any] | None) -> dict[str, Any]:
-    image = image or {}
+def _source(source: SourceRef, image: SourceInfo | None) -> dict[str, Any]:
+    analysed = image.to_dict() if image is not None else {}
     result = {
-        "bucket": source["bucket"],
-        "key": source["key"],
-        "version_id": source.get("version_id"),
-        "etag": source.get("etag"),
+        "bucket": source.bucket,
+        "key": source.key,
+        "version_id": source.version_id,
+        "etag": source.etag,
         # The analysed byte count is what was actually read; the event's may be absent.
-        "bytes": image.get("bytes", source.get("bytes")),
+        "bytes": analysed.get("bytes", source.bytes),
     }
-    result.update({field: image.get(field) for field in _ANALYSIS_FIELDS})
+    result.update({field: analysed.get(field) for field in _ANALYSIS_FIELDS})
     return result
 
 
-def _upright_size(image: dict[str, Any] | None) -> tuple[int, int] | None:
-    width, height = (image or {}).get("width"), (image or {}).get("height")
-    if isinstance(width, int) and isinstance(height, int):
-        return width, height
-    return None
+def _upright_size(image: SourceInfo | None) -> tuple[int, int] | None:
+    return (image.width, image.height) if image is not None else None
 
 
-def _placeholder(image: dict[str, Any] | None) -> dict[str, Any] | None:
-    placeholder = (image or {}).get("placeholder")
-    if not placeholder:
+def _placeholder(image: SourceInfo | None) -> dict[str, Any] | None:
+    if image is None or not image.placeholder:
         return None
-    return {"data_uri": placeholder.get("data_uri"), "dominant_color": placeholder.get("dominant_color")}
+    return {"data_uri": image.placeholder.get("data_uri"), "dominant_color": image.placeholder.get("dominant_color")}
 
 
-def _execution(execution: dict[str, Any], now: datetime) -> dict[str, Any]:
-    start = _parse_time(execution.get("start"))
+def _execution(execution: ExecutionInfo, now: datetime) -> dict[str, Any]:
+    start = _parse_time(execution.start)
     duration = None
     if start is not None:
         # Clocks of the state machine and the finalizer's host can disagree by a little.
         duration = max(0, round((now - start).total_seconds() * 1000))
     return {
-        "name": execution.get("name"),
-        "arn": execution.get("arn"),
-        "start": _iso(start) if start is not None else _opt_str(execution.get("start")),
+        "name": execution.name,
+        "arn": execution.arn,
+        "start": _iso(start) if start is not None else _opt_str(execution.start),
         "end": _iso(now),
         "duration_ms": duration,
     }

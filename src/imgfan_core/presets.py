@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderSpec
 from imgfan_core.errors import InvalidPresets
 
-SCHEMA_VERSION = "1"
 SCHEMA_FILE = "presets.schema.json"
 
 Fit = Literal["cover", "contain", "fill", "inside", "outside"]
@@ -94,14 +94,14 @@ class Preset(_Strict):
     )
     width: int | None = Field(default=None, ge=1, le=MAX_DIMENSION, description="Target width in pixels.")
     height: int | None = Field(default=None, ge=1, le=MAX_DIMENSION, description="Target height in pixels.")
-    fit: Fit = Field(default="inside", description="How the image fits the box (sharp's fit).")
+    fit: Fit = Field(default=RenderSpec.fit, description="How the image fits the box (sharp's fit).")
     position: Position = Field(  # type: ignore[valid-type]
-        default="center",
+        default=RenderSpec.position,
         description="Crop anchor for cover: a gravity, or entropy/attention for a content-aware crop.",
     )
-    enlarge: bool = Field(default=False, description="Allow upscaling sources smaller than the box.")
+    enlarge: bool = Field(default=RenderSpec.enlarge, description="Allow upscaling sources smaller than the box.")
     format: OutputFormat = Field(
-        default="original", description="Output format; original keeps web-safe sources."
+        default=RenderSpec.format, description="Output format; original keeps web-safe sources."
     )
     quality: int | None = Field(
         default=None, ge=1, le=100, description="Encoder quality 1-100; default depends on the format."
@@ -113,17 +113,17 @@ class Preset(_Strict):
         description="CPU effort: webp method 0-6, avif 0-9 (higher is slower and smaller); png ignores it.",
     )
     progressive: bool = Field(
-        default=True,
+        default=RenderSpec.progressive,
         description="JPEG only: progressive scans (about 5% smaller and drawn coarse-to-fine, at about 2.5x "
         "the encode time); false writes baseline JPEG.",
     )
     background: str = Field(
-        default="#ffffff",
+        default=RenderSpec.background,
         pattern=HEX_COLOUR_PATTERN,
         description="Colour to flatten alpha (jpeg) and for contain's letterbox: #rrggbb or #rrggbbaa.",
     )
     animation: AnimationPolicy = Field(
-        default="first-frame",
+        default=RenderSpec.animation,
         description="Animated input: keep the first frame, or animate (webp/gif output only).",
     )
 
@@ -155,6 +155,9 @@ class Preset(_Strict):
                 "remove 'progressive', or use format 'jpeg' or 'original'",
             )
         return self
+
+    def to_spec(self) -> RenderSpec:
+        return RenderSpec(**self.model_dump())
 
 
 class SourceFilter(_Strict):
@@ -217,14 +220,20 @@ class OutputTarget(_Strict):
 
 
 class Limits(_Strict):
-    max_input_pixels: int = Field(default=50_000_000, gt=0, description="Refuse sources with more pixels.")
-    max_input_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Refuse larger source objects.")
-    max_animation_frames: int = Field(default=200, gt=0, description="Refuse animations with more frames.")
+    max_input_pixels: int = Field(default=InputLimits.max_input_pixels, gt=0, description="Refuse sources with more pixels.")
+    max_input_bytes: int = Field(default=InputLimits.max_input_bytes, gt=0, description="Refuse larger source objects.")
+    max_animation_frames: int = Field(default=InputLimits.max_animation_frames, gt=0, description="Refuse animations with more frames.")
+
+    def to_spec(self) -> InputLimits:
+        return InputLimits(**self.model_dump())
 
 
 class MetadataPolicy(_Strict):
-    strip: bool = Field(default=True, description="Strip EXIF (GPS included), XMP and comments.")
-    convert_to_srgb: bool = Field(default=True, description="Convert tagged colour spaces to sRGB.")
+    strip: bool = Field(default=MetadataSpec.strip, description="Strip EXIF (GPS included), XMP and comments.")
+    convert_to_srgb: bool = Field(default=MetadataSpec.convert_to_srgb, description="Convert tagged colour spaces to sRGB.")
+
+    def to_spec(self) -> MetadataSpec:
+        return MetadataSpec(**self.model_dump())
 
 
 class PresetsConfig(_Strict):
@@ -273,10 +282,6 @@ class PresetsConfig(_Strict):
             if preset.name == name:
                 return preset
         raise KeyError(name)
-
-
-def output_overlaps_source(source: SourceFilter, output: OutputTarget) -> bool:
-    return output_location_problem(source.bucket, source.prefix, output.bucket, output.prefix) is not None
 
 
 def output_location_problem(
@@ -393,10 +398,46 @@ def _preset_label(loc: tuple[str | int, ...], data: Any) -> str:
     return ""
 
 
+# Pydantic error types whose message needs only the offending value, shown as JSON.
+_TYPE_MESSAGES = {
+    "int_type": "expected a whole number, got {shown}; write it without quotes or decimals",
+    "int_parsing": "expected a whole number, got {shown}; write it without quotes or decimals",
+    "int_from_float": "expected a whole number, got {shown}; write it without quotes or decimals",
+    "bool_type": "expected true or false, got {shown}",
+    "string_type": "expected a string, got {shown}",
+    "model_type": "expected an object {{...}}, got {shown}",
+    "model_attributes_type": "expected an object {{...}}, got {shown}",
+    "dict_type": "expected an object {{...}}, got {shown}",
+    "list_type": "expected a list [...], got {shown}",
+    "missing": "required but missing; add it",
+    "string_too_short": "must not be empty",
+}
+_PATTERN_MESSAGES = {
+    "name": "{shown} is not a safe preset name: it becomes part of S3 keys, so use 1-40 lower-case "
+            "letters, digits and inner hyphens, e.g. '{slug}'",
+    "background": "{shown} is not a colour; use #rrggbb or #rrggbbaa, e.g. '#ffffff'",
+    "public_base_url": "{shown} is not a base URL; use http(s)://host/path without query or fragment",
+}
+_BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def _unknown_field(loc: tuple[str | int, ...], owner: type[BaseModel] | None) -> str:
+    allowed = _allowed_keys(owner) if owner else []
+    hint = _suggest(loc[-1], allowed) if allowed else ""
+    listing = f" Allowed here: {', '.join(allowed)}." if allowed else ""
+    fix = f"unknown field{hint} Rename it." if hint else "unknown field (typo?); remove it or fix the spelling."
+    return f"{fix}{listing}"
+
+
+def _out_of_bounds(field: Any, shown: str) -> str:
+    low, high = _bounds(field)
+    if high is None:
+        return f"must be a positive whole number (at least {low}), got {shown}"
+    return f"{shown} is out of range; use a whole number from {low} to {high}"
+
+
 def _describe(error: dict[str, Any]) -> tuple[tuple[str | int, ...], str]:
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    value = error.get("input")
+    loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
     ctx = error.get("ctx") or {}
     owner, field = _field_at(loc)
     shown = json.dumps(value, default=str)
@@ -405,53 +446,23 @@ def _describe(error: dict[str, Any]) -> tuple[tuple[str | int, ...], str]:
         problem: FieldProblem = ctx["error"]
         return loc + problem.path, problem.message
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(owner) if owner else []
-        hint = _suggest(loc[-1], allowed) if allowed else ""
-        listing = f" Allowed here: {', '.join(allowed)}." if allowed else ""
-        fix = (
-            f"unknown field{hint} Rename it."
-            if hint
-            else "unknown field (typo?); remove it or fix the spelling."
-        )
-        return loc, f"{fix}{listing}"
-    if kind == "missing":
-        return loc, "required but missing; add it"
+        return loc, _unknown_field(loc, owner)
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", ctx.get("expected", ""))
         return loc, f"{shown} is not allowed; use one of {', '.join(choices)}{_suggest(value, choices)}"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        low, high = _bounds(field)
-        if high is None:
-            return loc, f"must be a positive whole number (at least {low}), got {shown}"
-        return loc, f"{shown} is out of range; use a whole number from {low} to {high}"
+    if kind in _BOUND_ERRORS:
+        return loc, _out_of_bounds(field, shown)
     if kind == "string_pattern_mismatch":
-        name = loc[-1]
-        if name == "name":
-            return loc, (
-                f"{shown} is not a safe preset name: it becomes part of S3 keys, so use 1-40 lower-case "
-                f"letters, digits and inner hyphens, e.g. '{_slug(value)}'"
-            )
-        if name == "background":
-            return loc, f"{shown} is not a colour; use #rrggbb or #rrggbbaa, e.g. '#ffffff'"
-        if name == "public_base_url":
-            return loc, f"{shown} is not a base URL; use http(s)://host/path without query or fragment"
-        return loc, f"{shown} has characters that are not allowed here (pattern {ctx.get('pattern')})"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return loc, f"expected a whole number, got {shown}; write it without quotes or decimals"
-    if kind == "bool_type":
-        return loc, f"expected true or false, got {shown}"
-    if kind == "string_type":
-        return loc, f"expected a string, got {shown}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return loc, f"expected an object {{...}}, got {shown}"
-    if kind == "list_type":
-        return loc, f"expected a list [...], got {shown}"
+        template = _PATTERN_MESSAGES.get(str(loc[-1]))
+        if template is None:
+            return loc, f"{shown} has characters that are not allowed here (pattern {ctx.get('pattern')})"
+        return loc, template.format(shown=shown, slug=_slug(value))
+    if kind in _TYPE_MESSAGES:
+        return loc, _TYPE_MESSAGES[kind].format(shown=shown)
     if kind == "too_short" and loc == ("presets",):
         return loc, "is empty; add at least one preset"
     if kind == "too_long":
         return loc, f"too many items; at most {ctx.get('max_length')}"
-    if kind == "string_too_short":
-        return loc, "must not be empty"
     return loc, error["msg"].removeprefix("Value error, ")
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from imgfan_core.errors import ImageTooLarge, SourceMissing, TransientError
+
+if TYPE_CHECKING:
+    from imgfan_core.contract import SourceRef
 
 _MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
 _THROTTLING_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError", "503", "500"}
@@ -23,12 +26,12 @@ def _classify(exc: Exception, what: str) -> Exception:
     return TransientError(f"{what}: {exc}")
 
 
-def read_source(s3: Any, source: dict[str, Any], max_bytes: int) -> bytes:
+def read_source(s3: Any, source: SourceRef, max_bytes: int) -> bytes:
     """The source object's bytes, refusing objects over ``max_bytes`` before downloading them."""
-    what = f"s3://{source['bucket']}/{source['key']}"
-    request = {"Bucket": source["bucket"], "Key": source["key"]}
-    if source.get("version_id"):
-        request["VersionId"] = source["version_id"]
+    what = f"s3://{source.bucket}/{source.key}"
+    request = {"Bucket": source.bucket, "Key": source.key}
+    if source.version_id:
+        request["VersionId"] = source.version_id
     try:
         response = s3.get_object(**request)
         length = response["ContentLength"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from imgfan_core.keys import execution_name, manifest_key
+from imgfan_core.keys import manifest_key
 from imgfan_core.presets import parse_presets, presets_hash
 
 pytestmark = pytest.mark.cloud
@@ -74,8 +74,15 @@ def test_awkward_and_hostile_keys_round_trip(pipeline, key):
     assert_variants_match_objects(pipeline, manifest)
 
 
-def _executions_for(pipeline, name: str) -> list[dict]:
-    return [e for e in pipeline.executions() if e["name"] == name]
+def _executions_for(pipeline, key: str, revision: str) -> list[dict]:
+    """Executions rendering this revision of ``key``, found by their input (not by a computed name)."""
+    found = []
+    for execution in pipeline.executions():
+        described = pipeline.stepfunctions.describe_execution(executionArn=execution["executionArn"])
+        source = json.loads(described["input"])["source"]
+        if (source["key"], source.get("revision")) == (key, revision):
+            found.append(described)
+    return found
 
 
 def test_duplicate_sqs_delivery_starts_one_execution(pipeline):
@@ -84,8 +91,6 @@ def test_duplicate_sqs_delivery_starts_one_execution(pipeline):
     pipeline.manifest(key)
     etag = pipeline.s3.head_object(Bucket=pipeline.source_bucket, Key=key)["ETag"].strip('"')
     sequencer = "0A1B2C3D4E5F6071"
-    digest = presets_hash(live_presets(pipeline))
-    name = execution_name("render", pipeline.source_bucket, key, f"{etag}@{sequencer}", digest)
     event = {"Records": [{
         "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
         "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
@@ -103,10 +108,8 @@ def test_duplicate_sqs_delivery_starts_one_execution(pipeline):
         pipeline.sqs.send_message(QueueUrl=pipeline.outputs["QueueUrl"], MessageBody=json.dumps(event))
         pipeline.cloud.wait_until_idle(timeout=60)
 
-    [execution] = _executions_for(pipeline, name)
-    described = pipeline.wait_for_execution(execution["executionArn"])
-    assert described["status"] == "SUCCEEDED"
-    assert json.loads(described["input"])["source"]["revision"] == f"{etag}@{sequencer}"
+    [execution] = _executions_for(pipeline, key, f"{etag}@{sequencer}")
+    assert pipeline.wait_for_execution(execution["executionArn"])["status"] == "SUCCEEDED"
     assert pipeline.queue_depth(pipeline.outputs["QueueUrl"]) == 0
     assert pipeline.queue_depth(pipeline.outputs["DeadLetterQueueUrl"]) == 0
 

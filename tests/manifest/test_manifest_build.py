@@ -9,17 +9,26 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from jsonschema import Draft7Validator
 
+from imgfan_core.contract import ErrorRecord, ManifestInputs
 from imgfan_core.manifest import (
     MANIFEST_SCHEMA_VERSION,
     InvalidManifest,
     build_manifest,
     build_srcset,
     dumps_manifest,
-    error_message,
     load_schema,
     same_aspect,
     validate_manifest,
 )
+
+
+def build(state, execution, now):
+    """What the finalizer does: adapt the state machine's final state, then build."""
+    return build_manifest(ManifestInputs.from_state(state, execution), now)
+
+
+def error_message(error_type, cause):
+    return ErrorRecord.from_step_functions(error_type, cause).message
 
 NOW = datetime(2026, 11, 26, 15, 0, 2, 500000, tzinfo=UTC)
 EXECUTION = {
@@ -135,7 +144,7 @@ SCENARIOS = {
 
 @pytest.fixture(params=list(SCENARIOS))
 def scenario(request):
-    return request.param, build_manifest(copy.deepcopy(SCENARIOS[request.param]), dict(EXECUTION), NOW)
+    return request.param, build(copy.deepcopy(SCENARIOS[request.param]), dict(EXECUTION), NOW)
 
 
 def test_every_scenario_validates_with_both_validators(scenario):
@@ -161,7 +170,7 @@ def test_manifest_schema_is_valid_draft7():
 
 
 def test_complete_manifest_fields():
-    manifest = build_manifest(make_state(), EXECUTION, NOW)
+    manifest = build(make_state(), EXECUTION, NOW)
     assert manifest["source"] == {
         "bucket": "imgfan-source",
         "key": "photos/cat.jpg",
@@ -187,7 +196,7 @@ def test_complete_manifest_fields():
 
 
 def test_execution_timing():
-    assert build_manifest(make_state(), EXECUTION, NOW)["execution"] == {
+    assert build(make_state(), EXECUTION, NOW)["execution"] == {
         "name": EXECUTION["name"],
         "arn": EXECUTION["arn"],
         "start": "2026-11-26T15:00:00.000Z",
@@ -208,25 +217,25 @@ def test_execution_timing():
     ],
 )
 def test_execution_start_formats(start):
-    manifest = build_manifest(make_state(), dict(EXECUTION, start=start), NOW)
+    manifest = build(make_state(), dict(EXECUTION, start=start), NOW)
     assert manifest["execution"]["start"] == "2026-11-26T15:00:00.000Z"
     assert manifest["execution"]["duration_ms"] == 2500
     validate_manifest(manifest)
 
 
 def test_unparseable_start_keeps_the_text_without_duration():
-    manifest = validate_manifest(build_manifest(make_state(), dict(EXECUTION, start="yesterday"), NOW))
+    manifest = validate_manifest(build(make_state(), dict(EXECUTION, start="yesterday"), NOW))
     assert manifest["execution"]["start"] == "yesterday" and manifest["execution"]["duration_ms"] is None
 
 
 def test_start_after_now_never_gives_a_negative_duration():
     later = (NOW + timedelta(seconds=1)).isoformat()
-    assert build_manifest(make_state(), dict(EXECUTION, start=later), NOW)["execution"]["duration_ms"] == 0
+    assert build(make_state(), dict(EXECUTION, start=later), NOW)["execution"]["duration_ms"] == 0
 
 
 def test_naive_and_offset_now_are_reported_in_utc():
-    naive = build_manifest(make_state(), EXECUTION, NOW.replace(tzinfo=None))
-    offset = build_manifest(make_state(), EXECUTION, NOW.astimezone(timezone(timedelta(hours=-5))))
+    naive = build(make_state(), EXECUTION, NOW.replace(tzinfo=None))
+    offset = build(make_state(), EXECUTION, NOW.astimezone(timezone(timedelta(hours=-5))))
     assert naive["generated_at"] == offset["generated_at"] == "2026-11-26T15:00:02.500Z"
 
 
@@ -235,7 +244,7 @@ def test_partial_failed_variant_carries_type_and_message():
         variants=OK_VARIANTS[:3]
         + [failed("medium", "ImageTooLarge", lambda_cause("70000000 pixels > 50000000"))]
     )
-    medium = build_manifest(state, EXECUTION, NOW)["variants"][3]
+    medium = build(state, EXECUTION, NOW)["variants"][3]
     assert medium == {
         "preset": "medium",
         "status": "failed",
@@ -250,7 +259,7 @@ def test_partial_failed_variant_carries_type_and_message():
 
 
 def test_analysis_error_fails_every_preset_with_that_error():
-    manifest = build_manifest(analysis_failed_state(), EXECUTION, NOW)
+    manifest = build(analysis_failed_state(), EXECUTION, NOW)
     error = {"type": "NotAnImage", "message": "not an image: looks like text/plain"}
     assert manifest["error"] == error
     assert [(v["preset"], v["status"], v["error"]) for v in manifest["variants"]] == [
@@ -288,12 +297,12 @@ def test_error_message_is_bounded():
 
 def test_srcset_per_format_ordered_by_width_only_ok_variants():
     state = make_state(variants=OK_VARIANTS[:3] + [failed("medium", "TransientError", lambda_cause("slow"))])
-    srcset = build_manifest(state, EXECUTION, NOW)["srcset"]
+    srcset = build(state, EXECUTION, NOW)["srcset"]
     assert srcset == {"jpeg": "small.jpg 480w", "webp": "large.webp 2048w"}
 
 
 def test_srcset_complete_is_paste_ready():
-    srcset = build_manifest(make_state(), EXECUTION, NOW)["srcset"]
+    srcset = build(make_state(), EXECUTION, NOW)["srcset"]
     assert srcset["webp"] == "medium.webp 1024w, large.webp 2048w"
     assert list(srcset) == ["jpeg", "webp"]
 
@@ -325,7 +334,7 @@ def test_srcset_absolute_with_public_base_url_and_encoded_keys():
     for variant in state["variants"]:
         variant["key"] = folder + variant["key"].rsplit("/", 1)[1]
     state["settings"]["output"]["public_base_url"] = "https://cdn.example.com/img/"
-    manifest = validate_manifest(build_manifest(state, EXECUTION, NOW))
+    manifest = validate_manifest(build(state, EXECUTION, NOW))
     assert (
         manifest["srcset"]["jpeg"]
         == "https://cdn.example.com/img/variants/photos/my%20cat%2C%202.jpg/small.jpg 480w"
@@ -361,7 +370,7 @@ def test_srcset_keys_outside_the_folder_stay_usable():
     ],
 )
 def test_invalid_manifests_fail_loudly_naming_the_field(break_it, field):
-    manifest = build_manifest(make_state(), EXECUTION, NOW)
+    manifest = build(make_state(), EXECUTION, NOW)
     break_it(manifest)
     with pytest.raises(InvalidManifest) as caught:
         validate_manifest(manifest)
@@ -370,7 +379,7 @@ def test_invalid_manifests_fail_loudly_naming_the_field(break_it, field):
 
 
 def test_dumps_manifest_is_utf8_json_with_trailing_newline():
-    manifest = build_manifest(make_state(), EXECUTION, NOW)
+    manifest = build(make_state(), EXECUTION, NOW)
     data = dumps_manifest(manifest)
     assert data.endswith(b"\n") and json.loads(data) == manifest
 
@@ -378,5 +387,5 @@ def test_dumps_manifest_is_utf8_json_with_trailing_newline():
 def test_a_state_without_analysis_is_a_failed_manifest_not_a_crash():
     state = make_state()
     del state["analysis"]
-    manifest = validate_manifest(build_manifest(state, EXECUTION, NOW))
+    manifest = validate_manifest(build(state, EXECUTION, NOW))
     assert manifest["status"] == "failed" and manifest["error"]["type"] == "MissingAnalysis"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from imgfan.cli import main
+from imgfan_core.contract import ManifestInputs
 from imgfan_core.manifest import build_manifest
 
 pytestmark = pytest.mark.cloud
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.cloud
 
 def sample_manifest(prefix: str, bucket: str) -> dict:
     state = {
+        "action": "render",
         "source": {"bucket": "src", "key": "photos/cat 1.jpg", "version_id": None, "etag": "e", "bytes": 10},
         "settings": {"output": {"bucket": bucket, "prefix": prefix}},
         "presets": [{"name": "small"}],
@@ -47,7 +49,8 @@ def sample_manifest(prefix: str, bucket: str) -> dict:
             }
         ],
     }
-    return build_manifest(state, {"name": "n", "arn": "a", "start": None}, datetime(2026, 1, 1, tzinfo=UTC))
+    inputs = ManifestInputs.from_state(state, {"name": "n", "arn": "a", "start": None})
+    return build_manifest(inputs, datetime(2026, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture

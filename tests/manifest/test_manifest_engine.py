@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from imgfan_core.contract import ExecutionInput, ManifestInputs, SourceRef, VariantResult
+from imgfan_core.dispatch import settings_for
 from imgfan_core.engine import analyze, render_variant
 from imgfan_core.errors import PermanentImageError
 from imgfan_core.keys import variant_key
@@ -62,52 +64,33 @@ def lambda_failure(exc: Exception) -> dict[str, str]:
 
 
 def run_pipeline_in_process(key: str, data: bytes) -> dict:
+    """The finalizer's state for ``key``, built step by step as the pipeline builds it."""
     config = parse_presets((REPO / "presets.json").read_text(encoding="utf-8"))
-    output = {"bucket": "imgfan-output", "prefix": "v/", "cache_control": config.output.cache_control}
-    state = {
-        "action": "render",
-        "source": {
-            "bucket": "imgfan-source",
-            "key": key,
-            "version_id": None,
-            "etag": '"e"',
-            "bytes": len(data),
-        },
-        "settings": {
-            "output": output,
-            "limits": config.limits.model_dump(mode="json"),
-            "metadata": config.metadata.model_dump(mode="json"),
-        },
-        "presets": [p.model_dump(mode="json") for p in config.presets],
-        "presets_hash": presets_hash(config),
-    }
+    execution_input = ExecutionInput(
+        action="render",
+        source=SourceRef("imgfan-source", key, etag='"e"', revision='"e"@1', bytes=len(data)),
+        settings=settings_for(config, "imgfan-output"),
+        presets=tuple(p.to_spec() for p in config.presets),
+        presets_hash=presets_hash(config),
+    )
+    state = execution_input.to_dict()
+    settings = execution_input.settings
     try:
-        state["analysis"] = {"image": analyze(data, config.limits).to_dict()}
+        state["analysis"] = {"image": analyze(data, settings.limits).to_dict()}
     except PermanentImageError as exc:
         state["analysis_error"] = lambda_failure(exc)
         return state
     variants = []
-    for preset in config.presets:
+    for preset in execution_input.presets:
         try:
-            rendered = render_variant(data, preset, config.limits, config.metadata)
+            rendered = render_variant(data, preset, settings.limits, settings.metadata)
         except PermanentImageError as exc:
-            failure = lambda_failure(exc)
-            variants.append(
-                {
-                    "preset": preset.name,
-                    "status": "failed",
-                    "error": {"type": failure["Error"], "cause": failure["Cause"]},
-                }
-            )
+            failure = lambda_failure(exc)  # then the ASL's RecordFailedVariant
+            variants.append({"preset": preset.name, "status": "failed",
+                             "error": {"type": failure["Error"], "cause": failure["Cause"]}})
             continue
-        variants.append(
-            {
-                "preset": preset.name,
-                "status": "ok",
-                "key": variant_key(output["prefix"], key, preset.name, rendered.format),
-                **rendered.to_dict(),
-            }
-        )
+        key_written = variant_key(settings.output.prefix, key, preset.name, rendered.format)
+        variants.append(VariantResult.written(preset.name, key_written, rendered).to_dict())
     state["variants"] = variants
     return state
 
@@ -115,7 +98,7 @@ def run_pipeline_in_process(key: str, data: bytes) -> dict:
 @pytest.mark.parametrize("key", list(SOURCES))
 def test_manifest_from_engine_results_validates(key):
     state = json.loads(json.dumps(run_pipeline_in_process(key, SOURCES[key]())))  # as it crosses Lambda
-    manifest = validate_manifest(build_manifest(state, EXECUTION, NOW))
+    manifest = validate_manifest(build_manifest(ManifestInputs.from_state(state, EXECUTION), NOW))
     if key == "notes.txt.jpg":
         assert manifest["status"] == "failed" and manifest["error"]["type"] == "NotAnImage"
         assert "Traceback" not in manifest["error"]["message"]

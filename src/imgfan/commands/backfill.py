@@ -7,11 +7,11 @@ repeating a backfill meets ExecutionAlreadyExists ("already done") instead of re
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from imgfan.commands import CommandError
 from imgfan.commands.presets import aws_errors, manifest_hashes, parameter_name, read_live_presets
+from imgfan_core.dispatch import start_execution
 
 DEFAULT_MAX_EXECUTIONS = 100
 
@@ -102,21 +102,14 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         progress.update(f"starting executions: {index}/{count}  {planned.key}")
         try:
             with aws_errors(f"starting execution for s3://{source_bucket}/{planned.key}"):
-                stepfunctions.start_execution(
-                    stateMachineArn=state_machine_arn,
-                    name=planned.request.name,
-                    input=json.dumps(planned.request.input),
-                )
-            started += 1
-        except CommandError as exc:
-            if "ExecutionAlreadyExists" not in str(exc):
-                progress.done()
-                print(
-                    f"stopped after {started} started, {existed} already existed, of {count}",
-                    file=sys.stderr,
-                )
-                raise
-            existed += 1
+                if start_execution(stepfunctions, state_machine_arn, planned.request):
+                    started += 1
+                else:
+                    existed += 1
+        except CommandError:
+            progress.done()
+            print(f"stopped after {started} started, {existed} already existed, of {count}", file=sys.stderr)
+            raise
     progress.done()
     print(
         f"considered {plan.considered}, skipped {len(plan.up_to_date)} up to date and "

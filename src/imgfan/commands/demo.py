@@ -12,7 +12,8 @@ from imgfan.commands import CommandError
 from imgfan.contact_sheet import local_folder_name, write_contact_sheet
 from imgfan.local.cloud import DEFAULT_PORT, CloudError, EmbeddedCloud, free_port, port_is_free
 from imgfan.progress import Progress
-from imgfan_core.keys import CONTENT_TYPES, manifest_key
+from imgfan_core.formats import CONTENT_TYPES
+from imgfan_core.keys import manifest_key
 
 SAMPLE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".avif", ".tif", ".tiff")
 

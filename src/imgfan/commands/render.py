@@ -16,7 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from imgfan.commands import CommandError
+from imgfan_core.contract import (
+    ErrorRecord,
+    ExecutionInfo,
+    ManifestInputs,
+    OutputSettings,
+    SourceRef,
+    VariantResult,
+)
+from imgfan_core.errors import ImgfanError, InvalidPresets
+from imgfan_core.manifest import build_manifest, dumps_manifest, validate_manifest
+from imgfan_core.presets import PresetsConfig
 
+# Local renders have no buckets; the manifest's required bucket fields say where they came from.
 _LOCAL_BUCKET = "local"
 
 
@@ -44,21 +56,13 @@ def _presets_path(given: Path | None) -> Path:
     raise CommandError("no presets.json in the current folder; pass --presets PATH")
 
 
-def load_config(given: Path | None):
-    from imgfan_core.errors import InvalidPresets
-    from imgfan_core.presets import parse_presets
+def load_config(given: Path | None) -> PresetsConfig:
+    from imgfan_core.presets import load_presets_file
 
-    path = _presets_path(given)
     try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise CommandError(f"cannot read presets {path}: {exc.strerror or exc}") from None
-    try:
-        return parse_presets(text)
+        return load_presets_file(_presets_path(given)).config
     except InvalidPresets as exc:
-        first, *rest = str(exc).splitlines() or ["invalid"]
-        more = f" (+{len(rest)} more)" if rest else ""
-        raise CommandError(f"invalid presets {path}: {first}{more}") from None
+        raise CommandError(str(exc)) from None
 
 
 def _folder_names(files: list[str]) -> list[str]:
@@ -73,90 +77,88 @@ def _folder_names(files: list[str]) -> list[str]:
     return names
 
 
-def _error_record(exc: BaseException) -> dict[str, str]:
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    return {"type": type(exc).__name__, "cause": message}
+def _render_variants(data: bytes, name: str, folder: Path, config: PresetsConfig) -> list[VariantResult]:
+    """Every preset's variant of one analysed source, written to ``folder``; failures recorded."""
+    from imgfan_core.engine import render_variant
+    from imgfan_core.keys import variant_key
+
+    results = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for preset in config.presets:
+        try:
+            variant = render_variant(data, preset.to_spec(), config.limits.to_spec(), config.metadata.to_spec())
+        except ImgfanError as exc:
+            results.append(VariantResult.failed(preset.name, ErrorRecord.from_exception(exc)))
+            continue
+        key = variant_key("", name, preset.name, variant.format)
+        (folder / key.removeprefix(f"{name}/")).write_bytes(variant.data)
+        results.append(VariantResult.written(preset.name, key, variant))
+    return results
 
 
-def _manifest(name: str, config, digest: str, image: dict | None, analysis_error: dict | None,
-              variants: list[dict], started: datetime) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "action": "render",
-        "source": {"bucket": _LOCAL_BUCKET, "key": name, "version_id": None, "etag": None,
-                   "bytes": (image or {}).get("bytes")},
-        "settings": {"output": {"bucket": _LOCAL_BUCKET, "prefix": "",
-                                "cache_control": config.output.cache_control}},
-        "presets": [p.model_dump(mode="json") for p in config.presets],
-        "presets_hash": digest,
-        "variants": variants,
-    }
-    if analysis_error is not None:
-        state["analysis_error"] = analysis_error
-    else:
-        state["analysis"] = {"image": image}
-    execution = {"name": f"render-{name}", "arn": None, "start": started.isoformat()}
-    try:
-        from imgfan_core.manifest import build_manifest, validate_manifest
-
-        return validate_manifest(build_manifest(state, execution, datetime.now(UTC)))
-    except Exception as exc:  # the shared builder is optional here; never lose the outputs over it
-        print(f"imgfan render: {name}: manifest builder unavailable ({type(exc).__name__}); "
-              f"writing a plain manifest", file=sys.stderr)
-        return {"schema": "imgfan.render/1", "source": {"file": name, **(image or {})},
-                "presets_hash": digest, "variants": variants, "error": analysis_error}
-
-
-def _render_one(path: str, name: str, out_dir: Path, config, digest: str) -> tuple[dict, list[str]]:
-    from imgfan_core.engine import analyze, render_variant
-    from imgfan_core.errors import ImgfanError
-    from imgfan_core.keys import EXTENSIONS, variant_key
+def _render_one(path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str) -> dict[str, Any]:
+    """Render one file into ``out_dir/name/`` with its manifest; returns the file's summary."""
+    from imgfan_core.engine import analyze
 
     started = datetime.now(UTC)
-    problems: list[str] = []
     folder = out_dir / name
-    summary: dict[str, Any] = {"file": path, "folder": str(folder), "variants": []}
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
-        summary.update(status="failed", error={"type": "OSError", "cause": exc.strerror or str(exc)})
-        return summary, problems
-
-    image = None
-    analysis_error = None
-    records: list[dict] = []
+        reason = exc.strerror or str(exc)
+        return {"file": path, "folder": str(folder), "variants": [], "status": "failed",
+                "error": {"type": "OSError", "message": reason}, "problems": [f"{path}: cannot read: {reason}"]}
+    analysis, error, variants = None, None, ()
     try:
-        image = analyze(data, config.limits).to_dict()
+        analysis = analyze(data, config.limits.to_spec())
     except ImgfanError as exc:
-        analysis_error = {"Error": type(exc).__name__, "Cause": " ".join(str(exc).split())}
-        problems.append(f"{path}: {type(exc).__name__}: {analysis_error['Cause']}")
+        error = ErrorRecord.from_exception(exc)
     else:
-        folder.mkdir(parents=True, exist_ok=True)
-        for preset in config.presets:
-            try:
-                variant = render_variant(data, preset, config.limits, config.metadata)
-            except ImgfanError as exc:
-                error = _error_record(exc)
-                records.append({"preset": preset.name, "status": "failed", "error": error})
-                problems.append(f"{path}: preset {preset.name}: {error['type']}: {error['cause']}")
-                continue
-            target = folder / f"{preset.name}.{EXTENSIONS[variant.format]}"
-            target.write_bytes(variant.data)
-            records.append({"preset": preset.name, "status": "ok",
-                            "key": variant_key("", name, preset.name, variant.format),
-                            **variant.to_dict()})
-            summary["variants"].append({"preset": preset.name, "path": str(target), **variant.to_dict()})
-
+        variants = tuple(_render_variants(data, name, folder, config))
+    inputs = ManifestInputs(
+        source=SourceRef(_LOCAL_BUCKET, name, bytes=len(data)),
+        output=OutputSettings(_LOCAL_BUCKET, "", config.output.cache_control),
+        presets_hash=digest,
+        preset_names=tuple(preset.name for preset in config.presets),
+        analysis=analysis, error=error, variants=variants,
+        execution=ExecutionInfo(f"render-{name}", None, started.isoformat()),
+    )
+    manifest = validate_manifest(build_manifest(inputs, datetime.now(UTC)))
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = _manifest(name, config, digest, image, analysis_error, records, started)
-    manifest_path = folder / "manifest.json"
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    summary["manifest"] = str(manifest_path)
-    summary["status"] = manifest.get("status") or ("failed" if problems else "complete")
-    if analysis_error is not None:
-        summary["error"] = {"type": analysis_error["Error"], "cause": analysis_error["Cause"]}
-    summary["source"] = image
-    return summary, problems
+    (folder / "manifest.json").write_bytes(dumps_manifest(manifest))
+    return _summary(path, folder, manifest)
+
+
+def _summary(path: str, folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    variants = [{"path": str(folder / v["key"].rsplit("/", 1)[-1]), **v} for v in manifest["variants"]
+                if v["status"] == "ok"]
+    summary = {"file": path, "folder": str(folder), "manifest": str(folder / "manifest.json"),
+               "status": manifest["status"], "source": manifest["source"], "variants": variants,
+               "problems": _problems(path, manifest)}
+    if manifest["error"] is not None:
+        summary["error"] = manifest["error"]
+    return summary
+
+
+def _problems(path: str, manifest: dict[str, Any]) -> list[str]:
+    """One line per thing that went wrong: the source's error, else each failed preset's."""
+    if manifest["error"] is not None:
+        return [f"{path}: {manifest['error']['type']}: {manifest['error']['message']}"]
+    return [f"{path}: preset {v['preset']}: {v['error']['type']}: {v['error']['message']}"
+            for v in manifest["variants"] if v["status"] != "ok"]
+
+
+def _render_safely(path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str) -> dict[str, Any]:
+    began = time.perf_counter()
+    try:
+        summary = _render_one(path, name, out_dir, config, digest)
+    except Exception as exc:  # an engine bug must not hide the other files' results
+        error = ErrorRecord.from_exception(exc)
+        summary = {"file": path, "status": "failed", "variants": [],
+                   "error": {"type": "InternalError", "message": f"{error.type}: {error.message}"},
+                   "problems": [f"{path}: internal error: {error.type}: {error.message}"]}
+    summary["seconds"] = round(time.perf_counter() - began, 3)
+    return summary
 
 
 def run(args: argparse.Namespace) -> int:
@@ -169,26 +171,16 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"cannot create {args.out}: {exc.strerror or exc}") from None
 
-    summaries = []
-    failed = False
-    for path, name in zip(args.files, _folder_names(args.files)):
-        began = time.perf_counter()
-        try:
-            summary, problems = _render_one(path, name, args.out, config, digest)
-        except Exception as exc:  # an engine bug must not hide the other files' results
-            summary = {"file": path, "status": "failed",
-                       "error": {"type": "InternalError", "cause": f"{type(exc).__name__}: {exc}"}}
-            problems = [f"{path}: internal error: {type(exc).__name__}: {' '.join(str(exc).split())}"]
-        summary["seconds"] = round(time.perf_counter() - began, 3)
-        summaries.append(summary)
-        for line in problems:
+    summaries = [_render_safely(path, name, args.out, config, digest)
+                 for path, name in zip(args.files, _folder_names(args.files))]
+    for summary in summaries:
+        for line in summary["problems"]:
             print(f"imgfan render: {line}", file=sys.stderr)
-        failed = failed or bool(problems)
-        if not args.json and not problems:
+        if not args.json and not summary["problems"]:
             sizes = ", ".join(f"{v['preset']} {v['width']}x{v['height']} {v['format']}"
                               for v in summary["variants"])
-            print(f"{path}: {sizes} -> {summary['folder']}")
+            print(f"{summary['file']}: {sizes} -> {summary['folder']}")
     if args.json:
         json.dump({"out": str(args.out), "presets_hash": digest, "files": summaries}, sys.stdout, indent=2)
         sys.stdout.write("\n")
-    return 1 if failed else 0
+    return 1 if any(summary["problems"] for summary in summaries) else 0

@@ -3,6 +3,15 @@
 Errors are ``imgfan_core.errors.PermanentImageError`` subclasses with one-line messages.
 """
 
-from imgfan_core.engine.api import RenderedVariant, SourceInfo, analyze, render_variant
+from imgfan_core.engine.api import analyze, render_variant
+from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 
-__all__ = ["RenderedVariant", "SourceInfo", "analyze", "render_variant"]
+__all__ = [
+    "InputLimits",
+    "MetadataSpec",
+    "RenderSpec",
+    "RenderedVariant",
+    "SourceInfo",
+    "analyze",
+    "render_variant",
+]

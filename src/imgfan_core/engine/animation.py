@@ -9,12 +9,12 @@ from PIL import Image, ImageSequence
 from imgfan_core.errors import ImageTooLarge
 
 if TYPE_CHECKING:
-    from imgfan_core.presets import Limits
+    from imgfan_core.engine.models import InputLimits
 
 ANIMATED_OUTPUTS = ("webp", "gif")
 
 
-def check_total_pixels(size: tuple[int, int], count: int, limits: Limits) -> None:
+def check_total_pixels(size: tuple[int, int], count: int, limits: InputLimits) -> None:
     """Animating decodes every frame, so the pixel budget covers all of them (as imgproxy does).
 
     Keeping only the first frame decodes one, which the ordinary per-image check covers.

@@ -8,69 +8,19 @@ also applies the crop, converts colour on the small result and encodes.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, field
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
 from imgfan_core.engine import animation, colour, decode, encode, geometry, placeholder, position
+from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
-
-if TYPE_CHECKING:
-    # Types only: the engine takes any object with these attributes, so importing it does
-    # not pay for pydantic (the resizer's cold start) and tests can pass plain namespaces.
-    from imgfan_core.presets import Limits, MetadataPolicy, Preset
-
-# MetadataPolicy's defaults: strip everything, convert to sRGB.
-DEFAULT_METADATA = SimpleNamespace(strip=True, convert_to_srgb=True)
 
 # Image.reduce() by an integer factor first while at least this much downscale remains for
 # Lanczos; 3.0 is visually indistinguishable from a plain Lanczos pass (Pillow's docs).
 REDUCING_GAP = 3.0
 PLACEHOLDER_SOURCE_SIZE = 64
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    format: str
-    width: int
-    height: int
-    orientation: int
-    has_alpha: bool
-    animated: bool
-    frames: int
-    colour_profile: str | None
-    bytes: int
-    placeholder: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class RenderedVariant:
-    data: bytes
-    width: int
-    height: int
-    format: str
-    content_type: str
-
-    @property
-    def extension(self) -> str:
-        from imgfan_core.keys import EXTENSIONS
-
-        return EXTENSIONS[self.format]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything but the pixels, e.g. for a manifest."""
-        return {
-            "width": self.width,
-            "height": self.height,
-            "format": self.format,
-            "content_type": self.content_type,
-            "bytes": len(self.data),
-        }
 
 
 @dataclass
@@ -87,7 +37,7 @@ class _Source:
     reported_orientation: int = 1
 
 
-def _open(data: bytes, limits: Limits) -> _Source:
+def _open(data: bytes, limits: InputLimits) -> _Source:
     image = decode.open_image(data, limits)
     fmt = image.format or "unknown"
     orient = decode.orientation(image)
@@ -125,7 +75,7 @@ def _decode_still(src: _Source, needed: tuple[float, float]) -> Image.Image:
     return decode.upright(image, src.orientation)
 
 
-def analyze(data: bytes, limits: Limits) -> SourceInfo:
+def analyze(data: bytes, limits: InputLimits) -> SourceInfo:
     """Validate the source fully (header, limits and pixels) and describe it for the manifest."""
     src = _open(data, limits)
     tiny = geometry.plan(*src.upright, PLACEHOLDER_SOURCE_SIZE, PLACEHOLDER_SOURCE_SIZE, "inside")
@@ -148,7 +98,7 @@ def analyze(data: bytes, limits: Limits) -> SourceInfo:
 
 
 def _source_box(
-    image: Image.Image, plan: geometry.Plan, preset: Preset
+    image: Image.Image, plan: geometry.Plan, preset: RenderSpec
 ) -> tuple[float, float, float, float]:
     """The region of the decoded image that becomes the kept crop, in decoded pixels."""
     slack = (plan.scaled[0] - plan.crop[0], plan.scaled[1] - plan.crop[1])
@@ -166,7 +116,7 @@ def _source_box(
     return (x0, y0, min(image.width, x0 + plan.crop[0] * kx), min(image.height, y0 + plan.crop[1] * ky))
 
 
-def _letterbox(image: Image.Image, plan: geometry.Plan, preset: Preset, fmt: str) -> Image.Image:
+def _letterbox(image: Image.Image, plan: geometry.Plan, preset: RenderSpec, fmt: str) -> Image.Image:
     if plan.canvas == plan.crop:
         return image
     r, g, b, a = encode.parse_colour(preset.background)
@@ -186,8 +136,8 @@ def _letterbox(image: Image.Image, plan: geometry.Plan, preset: Preset, fmt: str
 
 
 def _transform(
-    image: Image.Image, plan: geometry.Plan, preset: Preset, fmt: str, icc: bytes | None,
-    metadata: MetadataPolicy, still: bool = True,
+    image: Image.Image, plan: geometry.Plan, preset: RenderSpec, fmt: str, icc: bytes | None,
+    metadata: MetadataSpec, still: bool = True,
 ) -> tuple[Image.Image, bytes | None]:
     box = _source_box(image, plan, preset)
     resized = image.resize(plan.crop, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
@@ -199,7 +149,7 @@ def _transform(
     return encode.for_format(resized, fmt, preset.background), icc_out
 
 
-def _kept_exif(image: Image.Image, metadata: MetadataPolicy) -> bytes | None:
+def _kept_exif(image: Image.Image, metadata: MetadataSpec) -> bytes | None:
     if metadata.strip:
         return None
     try:
@@ -217,9 +167,8 @@ def _kept_exif(image: Image.Image, metadata: MetadataPolicy) -> bytes | None:
 
 
 def render_variant(
-    data: bytes, preset: Preset, limits: Limits, metadata: MetadataPolicy | None = None
+    data: bytes, preset: RenderSpec, limits: InputLimits, metadata: MetadataSpec = MetadataSpec()
 ) -> RenderedVariant:
-    metadata = metadata or DEFAULT_METADATA
     src = _open(data, limits)
     alpha = colour.has_alpha(src.image)
     wants_animation = preset.animation == "animate" and src.animated
@@ -249,8 +198,8 @@ def render_variant(
     else:
         pixels = _decode_still(src, plan.scaled)
         out, icc_out = _transform(pixels, plan, preset, fmt, src.icc, metadata)
-        # An execution started before an upgrade carries a preset without the newer field.
-        progressive = getattr(preset, "progressive", True)
-        payload = encode.encode(out, fmt, preset.quality, preset.effort, icc_out, exif, progressive=progressive)
+        payload = encode.encode(
+            out, fmt, preset.quality, preset.effort, icc_out, exif, progressive=preset.progressive
+        )
         width, height = out.size
     return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))

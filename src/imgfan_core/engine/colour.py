@@ -24,7 +24,6 @@ from PIL import Image
 if TYPE_CHECKING:
     from PIL import ImageCms
 
-OUTPUT_MODES = ("L", "LA", "RGB", "RGBA")
 _SRGB_HINTS = ("srgb", "iec61966-2.1", "iec 61966-2.1")
 # sRGB-primaries profiles with another tone curve (Elle Stone's g10/g18, scRGB, "linear").
 _NOT_SRGB_HINTS = ("linear", "g10", "g18", "g22", "scrgb", "elle")
@@ -166,9 +165,3 @@ def to_srgb(image: Image.Image, icc: bytes | None, convert: bool = True) -> tupl
     if icc and not convert:
         return image, icc
     return image, None
-
-
-def srgb_profile_bytes() -> bytes:
-    from PIL import ImageCms
-
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()

@@ -17,7 +17,7 @@ from PIL import Image, ImageFile
 from imgfan_core.errors import CorruptImage, ImageTooLarge, NotAnImage, UnsupportedImage
 
 if TYPE_CHECKING:
-    from imgfan_core.presets import Limits
+    from imgfan_core.engine.models import InputLimits
 
 # Formats we decode. Anything else Pillow could open (EPS via Ghostscript, PSD, ICO...) is
 # refused: each extra decoder is attack surface and none of them is an upload format we promise.
@@ -93,7 +93,7 @@ def _identify_other(data: bytes) -> str | None:
         return None
 
 
-def open_image(data: bytes, limits: Limits) -> ImageFile.ImageFile:
+def open_image(data: bytes, limits: InputLimits) -> ImageFile.ImageFile:
     """Read the header only (no pixel decode) and enforce byte and pixel limits."""
     if len(data) > limits.max_input_bytes:
         raise ImageTooLarge(f"{len(data)} bytes exceeds the limit of {limits.max_input_bytes} bytes")
@@ -131,7 +131,7 @@ def open_image(data: bytes, limits: Limits) -> ImageFile.ImageFile:
     return image
 
 
-def _bomb_message(exc: BaseException, limits: Limits) -> str:
+def _bomb_message(exc: BaseException, limits: InputLimits) -> str:
     # Pillow's own text names twice the limit for its hard error; say the configured one.
     declared = re.search(r"\((\d+) pixels\)", str(exc))
     if declared is None:
@@ -139,7 +139,7 @@ def _bomb_message(exc: BaseException, limits: Limits) -> str:
     return f"the header declares {declared.group(1)} pixels, over the limit of {limits.max_input_pixels}"
 
 
-def frame_count(image: Image.Image, limits: Limits) -> int:
+def frame_count(image: Image.Image, limits: InputLimits) -> int:
     if image.format not in ANIMATED_FORMATS:
         return 1
     try:

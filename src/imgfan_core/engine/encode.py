@@ -10,7 +10,7 @@ import io
 
 from PIL import Image
 
-from imgfan_core.keys import CONTENT_TYPES
+from imgfan_core.formats import CONTENT_TYPES
 
 # Source formats browsers display everywhere; 'original' keeps them.
 WEB_SAFE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
