@@ -19,7 +19,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-STACK_NAME = "Imgfan"
+from imgfan_core.stack_names import STACK_NAME
+
 INPUT_DIRS = ("infra", "statemachine", "functions", "src/imgfan_core")
 VERSIONED = ("aws-cdk-lib", "constructs", "jsii", "cdk-nag", "pydantic")
 KEEP_ASSEMBLIES = 12
