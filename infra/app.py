@@ -29,7 +29,7 @@ FEATURE_FLAGS = {
 
 
 def build(app: App) -> ImgfanStack:
-    settings = read_settings(app.node.try_get_context, Path.cwd())
+    settings = read_settings(app.node.get_all_context(), Path.cwd())
     presets = load_presets_file(settings.presets_file)
     stack = ImgfanStack(
         app, STACK_NAME,
