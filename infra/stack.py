@@ -174,7 +174,6 @@ class ImgfanStack(Stack):
             "POWERTOOLS_METRICS_NAMESPACE": "Imgfan",
             "LOG_LEVEL": self.settings.log_level,
             "POWERTOOLS_LOG_LEVEL": self.settings.log_level,
-            "SOURCE_BUCKET": self.source_bucket.bucket_name,
             "OUTPUT_BUCKET": self.output_bucket.bucket_name,
         }
         return lambda_.Function(
