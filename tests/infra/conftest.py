@@ -100,8 +100,10 @@ class Cfn:
 
 @pytest.fixture(scope="session", autouse=True)
 def _needs_node():
+    # `make test` refuses to start without Node, so its absence is a broken setup, not a skip.
     if shutil.which("node") is None:
-        pytest.skip("CDK synthesis needs Node.js (jsii)")
+        pytest.fail("CDK synthesis needs Node.js 20 (jsii runs the CDK in it): install it, e.g. "
+                    "`apt-get install nodejs` or from https://nodejs.org, and run the tests again", pytrace=False)
 
 
 @pytest.fixture(scope="session")
