@@ -12,13 +12,13 @@ from pathlib import Path
 from aws_cdk import App, Aspects
 
 from imgfan_core.errors import InvalidPresets
-from imgfan_core.presets import PresetsConfig, parse_presets
+from imgfan_core.presets import load_presets_file
+from imgfan_core.stack_names import STACK_NAME
 
 from infra.nag import apply_suppressions
-from infra.settings import Settings, SettingsError, read_settings
+from infra.settings import SettingsError, read_settings
 from infra.stack import ImgfanStack
 
-STACK_NAME = "Imgfan"
 # Feature flags the stack relies on, set here (not only in cdk.json) so that `imgfan synth`,
 # the tests and `cdk synth` produce the same template.
 FEATURE_FLAGS = {
@@ -28,31 +28,12 @@ FEATURE_FLAGS = {
 }
 
 
-class SynthError(Exception):
-    pass
-
-
-def load_presets(settings: Settings) -> tuple[str, PresetsConfig]:
-    path = settings.presets_file
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SynthError(f"cannot read presets file {path}: {exc.strerror}") from None
-    try:
-        return text.strip(), parse_presets(text)
-    except InvalidPresets as exc:
-        raise SynthError(f"invalid presets file {path}:\n{exc}") from None
-
-
 def build(app: App) -> ImgfanStack:
-    try:
-        settings = read_settings(app.node.try_get_context, Path.cwd())
-    except SettingsError as exc:
-        raise SynthError(str(exc)) from None
-    presets_text, presets = load_presets(settings)
+    settings = read_settings(app.node.get_all_context(), Path.cwd())
+    presets = load_presets_file(settings.presets_file)
     stack = ImgfanStack(
         app, STACK_NAME,
-        settings=settings, presets=presets, presets_text=presets_text,
+        settings=settings, presets=presets.config, presets_text=presets.text.strip(),
         description="imgfan: fan each uploaded image out into web-ready variants and a manifest",
     )
     apply_suppressions(stack)
@@ -67,7 +48,7 @@ def main() -> int:
     app = App(context=FEATURE_FLAGS)
     try:
         build(app)
-    except SynthError as exc:
+    except (SettingsError, InvalidPresets) as exc:
         print(f"imgfan synth: {exc}", file=sys.stderr)
         return 1
     app.synth()

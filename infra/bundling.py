@@ -20,6 +20,8 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
+from imgfan.synth import digest_tree
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORE_PACKAGE = REPO_ROOT / "src" / "imgfan_core"
 LAYER_REQUIREMENTS = Path(__file__).resolve().parent / "layer_requirements.txt"
@@ -37,15 +39,6 @@ IGNORED_NAMES = ("__pycache__", "*.pyc", "*.pyo")
 RECIPE = "2"
 
 
-def _tree_digest(root: Path, digest: "hashlib._Hash") -> None:
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-
-
 def requirements_hash() -> str:
     return hashlib.sha256(
         f"{RECIPE}|{PYTHON_VERSION}|{','.join(PLATFORMS)}|{','.join(RUNTIME_PROVIDED)}|".encode() + LAYER_REQUIREMENTS.read_bytes()
@@ -55,7 +48,7 @@ def requirements_hash() -> str:
 def layer_hash() -> str:
     """Changes when imgfan_core or the third-party pins change; CDK skips bundling otherwise."""
     digest = hashlib.sha256(requirements_hash().encode())
-    _tree_digest(CORE_PACKAGE, digest)
+    digest_tree(CORE_PACKAGE, digest)
     return digest.hexdigest()
 
 

@@ -1,23 +1,25 @@
-"""Context settings of the imgfan stack, read once and validated.
+"""Context settings of the imgfan stack, read once and validated by one pydantic model.
 
 Every setting can be given as ``--context key=value`` (``cdk`` or ``imgfan synth``) or in
-``cdk.json``. Values arrive as strings from the command line, so they are parsed here.
+``cdk.json``. Values arrive as strings from the command line and as JSON values from cdk.json,
+so each kind of value ("512" or 512, "true" or true) is parsed by one function below. A key that
+is not a setting is refused: a misspelt ``workflowtype`` would otherwise deploy the default.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Annotated, Any, Mapping
 
-FUNCTIONS = ("dispatcher", "resizer", "finalizer", "cleaner")
-# (memory MB, timeout s). The resizer decodes up to 50 MP images: memory also buys CPU on Lambda.
-FUNCTION_DEFAULTS = {
-    "dispatcher": (256, 30),
-    "resizer": (1536, 60),
-    "finalizer": (256, 30),
-    "cleaner": (256, 60),
-}
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
+
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # CloudWatch Logs accepts only these retention periods (days -> aws_logs.RetentionDays member).
@@ -28,10 +30,72 @@ RETENTION_NAMES = {
     1827: "FIVE_YEARS", 2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
     3653: "TEN_YEARS",
 }
+# Context keys that CDK itself puts next to ours, besides feature flags ('@...') and keys with a
+# ':' (its own switches such as aws:cdk:version-reporting, and cached lookups): what
+# `cdk acknowledge` and `cdk cli-telemetry` store in cdk.context.json, which the CDK CLI passes on.
+CDK_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
 
 
 class SettingsError(ValueError):
     pass
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _whole(low: int, high: int) -> BeforeValidator:
+    def parse(value: Any) -> int:
+        # int(str(...)) rather than pydantic's int: 512.0 and true are mistakes, not 512 and 1.
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}, got {number}")
+        return number
+
+    return BeforeValidator(parse)
+
+
+def _one_of(choices: tuple[str, ...]) -> BeforeValidator:
+    def parse(value: Any) -> str:
+        text = str(value).strip().upper()
+        if text not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return text
+
+    return BeforeValidator(parse)
+
+
+def _email(value: Any) -> str:
+    if "@" not in str(value):
+        raise ValueError(f"expected an e-mail address, got {value!r}")
+    return str(value)
+
+
+def _sns_topic_arn(value: Any) -> str:
+    if not str(value).startswith("arn:"):
+        raise ValueError(f"expected an SNS topic ARN, got {value!r}")
+    return str(value)
+
+
+def _cloudwatch_retention(days: int) -> int:
+    if days not in RETENTION_NAMES:
+        raise ValueError(f"CloudWatch accepts {', '.join(map(str, RETENTION_NAMES))}")
+    return days
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+MemoryMb = Annotated[int, _whole(128, 10240)]
+TimeoutS = Annotated[int, _whole(1, 900)]
 
 
 @dataclass(frozen=True)
@@ -40,89 +104,85 @@ class FunctionSettings:
     timeout_s: int
 
 
-@dataclass(frozen=True)
-class Settings:
-    presets_file: Path
-    workflow_type: str = "STANDARD"
-    kms_key: bool = False
-    alarm_email: str | None = None
-    alarm_topic_arn: str | None = None
-    log_level: str = "INFO"
-    log_retention_days: int = 30
-    destroy_buckets: bool = False
-    access_logs: bool = True
-    resizer_error_threshold: int = 5
-    presets_cache_seconds: int = 30
-    nag: bool = False
-    functions: dict[str, FunctionSettings] = field(default_factory=dict)
+class Settings(BaseModel):
+    """Field names are the context keys in snake_case (``workflow_type`` is ``workflowType``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel)
+
+    presets_file: Annotated[Path, BeforeValidator(str)] = Field(Path("presets.json"), validate_default=True)
+    workflow_type: Annotated[str, _one_of(WORKFLOW_TYPES)] = "STANDARD"
+    kms_key: Flag = False
+    alarm_email: Annotated[str | None, BeforeValidator(_email)] = None
+    alarm_topic_arn: Annotated[str | None, BeforeValidator(_sns_topic_arn)] = Field(None, alias="alarmTopic")
+    log_level: Annotated[str, _one_of(LOG_LEVELS)] = "INFO"
+    log_retention_days: Annotated[int, _whole(1, 3653), AfterValidator(_cloudwatch_retention)] = 30
+    destroy_buckets: Flag = False
+    access_logs: Flag = True
+    resizer_error_threshold: Annotated[int, _whole(1, 100000)] = 5
+    presets_cache_seconds: Annotated[int, _whole(0, 3600)] = 30
+    nag: Flag = False
+    dispatcher_memory: MemoryMb = 256
+    dispatcher_timeout: TimeoutS = 30
+    # The resizer decodes up to 50 MP images: memory also buys CPU on Lambda.
+    resizer_memory: MemoryMb = 1536
+    resizer_timeout: TimeoutS = 60
+    finalizer_memory: MemoryMb = 256
+    finalizer_timeout: TimeoutS = 30
+    cleaner_memory: MemoryMb = 256
+    cleaner_timeout: TimeoutS = 60
+
+    @field_validator("presets_file")
+    @classmethod
+    def _relative_to_cwd(cls, path: Path, info: ValidationInfo) -> Path:
+        return path if path.is_absolute() else info.context["cwd"] / path
+
+    @property
+    def functions(self) -> dict[str, FunctionSettings]:
+        return {
+            "dispatcher": FunctionSettings(self.dispatcher_memory, self.dispatcher_timeout),
+            "resizer": FunctionSettings(self.resizer_memory, self.resizer_timeout),
+            "finalizer": FunctionSettings(self.finalizer_memory, self.finalizer_timeout),
+            "cleaner": FunctionSettings(self.cleaner_memory, self.cleaner_timeout),
+        }
 
 
-def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off", ""):
-        return False
-    raise SettingsError(f"context {key}: expected true or false, got {value!r}")
+SETTING_KEYS = tuple(sorted(field.alias for field in Settings.model_fields.values() if field.alias))
 
 
-def _int(key: str, value: Any, low: int, high: int) -> int:
+def belongs_to_cdk(key: str) -> bool:
+    return key.startswith("@") or ":" in key or key in CDK_KEYS
+
+
+def _did_you_mean(key: str) -> str:
+    # Compared in lower case, so a miscased key (workflowtype) finds its setting.
+    by_lower = {name.lower(): name for name in SETTING_KEYS}
+    close = difflib.get_close_matches(key.lower(), by_lower, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{by_lower[close[0]]}'?"
+    return f"the settings are {', '.join(SETTING_KEYS)} (README.md, 'Context settings')"
+
+
+def _describe(error: ErrorDetails) -> str:
+    key = error["loc"][0]
+    if error["type"] == "extra_forbidden":
+        return f"context {key}: not a setting of this stack; {_did_you_mean(str(key))}"
+    if error["type"] == "value_error":
+        return f"context {key}: {error['ctx']['error']}"
+    return f"context {key}: {error['msg']}"
+
+
+def read_settings(context: Mapping[str, Any], cwd: Path) -> Settings:
+    """``context`` is the app's whole context (``app.node.get_all_context()``): CDK's own keys are
+    skipped and every other key must be a setting. A relative presetsFile is relative to ``cwd``.
+
+    SettingsError has one line per problem, each naming the key.
+    """
+    given = {
+        key: value for key, value in context.items()
+        # null in cdk.json leaves a setting at its default, as if it were absent.
+        if not belongs_to_cdk(key) and (value is not None or key not in SETTING_KEYS)
+    }
     try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise SettingsError(f"context {key}: expected a whole number, got {value!r}") from None
-    if not low <= number <= high:
-        raise SettingsError(f"context {key}: must be between {low} and {high}, got {number}")
-    return number
-
-
-def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
-    text = str(value).strip().upper()
-    if text not in choices:
-        raise SettingsError(f"context {key}: expected one of {', '.join(choices)}, got {value!r}")
-    return text
-
-
-def read_settings(get: Callable[[str], Any], cwd: Path) -> Settings:
-    """``get`` is ``node.try_get_context``; relative paths are relative to ``cwd``."""
-
-    def value(key: str, default: Any) -> Any:
-        found = get(key)
-        return default if found is None else found
-
-    presets_file = Path(str(value("presetsFile", "presets.json")))
-    if not presets_file.is_absolute():
-        presets_file = cwd / presets_file
-    functions = {}
-    for name in FUNCTIONS:
-        memory, timeout = FUNCTION_DEFAULTS[name]
-        functions[name] = FunctionSettings(
-            memory_mb=_int(f"{name}Memory", value(f"{name}Memory", memory), 128, 10240),
-            timeout_s=_int(f"{name}Timeout", value(f"{name}Timeout", timeout), 1, 900),
-        )
-    retention = _int("logRetentionDays", value("logRetentionDays", 30), 1, 3653)
-    if retention not in RETENTION_NAMES:
-        raise SettingsError(f"context logRetentionDays: CloudWatch accepts {', '.join(map(str, RETENTION_NAMES))}")
-    alarm_topic = value("alarmTopic", None)
-    if alarm_topic is not None and not str(alarm_topic).startswith("arn:"):
-        raise SettingsError(f"context alarmTopic: expected an SNS topic ARN, got {alarm_topic!r}")
-    alarm_email = value("alarmEmail", None)
-    if alarm_email is not None and "@" not in str(alarm_email):
-        raise SettingsError(f"context alarmEmail: expected an e-mail address, got {alarm_email!r}")
-    return Settings(
-        presets_file=presets_file,
-        workflow_type=_choice("workflowType", value("workflowType", "STANDARD"), WORKFLOW_TYPES),
-        kms_key=_bool("kmsKey", value("kmsKey", False)),
-        alarm_email=str(alarm_email) if alarm_email else None,
-        alarm_topic_arn=str(alarm_topic) if alarm_topic else None,
-        log_level=_choice("logLevel", value("logLevel", "INFO"), LOG_LEVELS),
-        log_retention_days=retention,
-        destroy_buckets=_bool("destroyBuckets", value("destroyBuckets", False)),
-        access_logs=_bool("accessLogs", value("accessLogs", True)),
-        resizer_error_threshold=_int("resizerErrorThreshold", value("resizerErrorThreshold", 5), 1, 100000),
-        presets_cache_seconds=_int("presetsCacheSeconds", value("presetsCacheSeconds", 30), 0, 3600),
-        nag=_bool("nag", value("nag", False)),
-        functions=functions,
-    )
+        return Settings.model_validate(given, context={"cwd": cwd})
+    except ValidationError as exc:
+        raise SettingsError("\n".join(_describe(error) for error in exc.errors())) from None

@@ -22,6 +22,7 @@ from constructs import Construct
 
 from imgfan_core.errors import PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
 from imgfan_core.presets import PresetsConfig
+from imgfan_core.stack_names import Output
 
 from infra.alarms import add_alarms, alarm_topic
 from infra.bundling import function_code, layer_code
@@ -175,7 +176,6 @@ class ImgfanStack(Stack):
             "POWERTOOLS_METRICS_NAMESPACE": "Imgfan",
             "LOG_LEVEL": self.settings.log_level,
             "POWERTOOLS_LOG_LEVEL": self.settings.log_level,
-            "SOURCE_BUCKET": self.source_bucket.bucket_name,
             "OUTPUT_BUCKET": self.output_bucket.bucket_name,
         }
         return lambda_.Function(
@@ -291,13 +291,13 @@ class ImgfanStack(Stack):
     def _outputs(self) -> None:
         arn = self.state_machine.state_machine_arn
         outputs = {
-            "SourceBucketName": self.source_bucket.bucket_name,
-            "OutputBucketName": self.output_bucket.bucket_name,
-            "QueueUrl": self.queue.queue_url,
-            "DeadLetterQueueUrl": self.dead_letter_queue.queue_url,
-            "StateMachineArn": arn,
-            "PresetsParameterName": self.presets_parameter.parameter_name,
-            "StateMachineConsoleUrl": Fn.join("", [
+            Output.SOURCE_BUCKET: self.source_bucket.bucket_name,
+            Output.OUTPUT_BUCKET: self.output_bucket.bucket_name,
+            Output.QUEUE_URL: self.queue.queue_url,
+            Output.DEAD_LETTER_QUEUE_URL: self.dead_letter_queue.queue_url,
+            Output.STATE_MACHINE_ARN: arn,
+            Output.PRESETS_PARAMETER: self.presets_parameter.parameter_name,
+            Output.CONSOLE_URL: Fn.join("", [
                 "https://", Aws.REGION, ".console.aws.amazon.com/states/home?region=", Aws.REGION,
                 "#/statemachines/view/", arn,
             ]),

@@ -19,7 +19,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-STACK_NAME = "Imgfan"
+from imgfan_core.stack_names import STACK_NAME
+
 INPUT_DIRS = ("infra", "statemachine", "functions", "src/imgfan_core")
 VERSIONED = ("aws-cdk-lib", "constructs", "jsii", "cdk-nag", "pydantic")
 KEEP_ASSEMBLIES = 12
@@ -58,7 +59,9 @@ def _version(name: str) -> str:
         return "-"
 
 
-def _digest_tree(root: Path, digest) -> None:
+def digest_tree(root: Path, digest: "hashlib._Hash") -> None:
+    """Feed every file under ``root`` (path and bytes, in path order) into ``digest``; bytecode and
+    a missing ``root`` add nothing. The synth cache key and the layer's asset hash both use it."""
     if not root.exists():
         return
     for path in sorted(root.rglob("*")):
@@ -70,7 +73,7 @@ def assembly_hash(root: Path, context: dict[str, str]) -> str:
     digest = hashlib.sha256()
     for name in INPUT_DIRS:
         digest.update(f"[{name}]".encode())
-        _digest_tree(root / name, digest)
+        digest_tree(root / name, digest)
     presets = Path(context.get("presetsFile", root / "presets.json"))
     digest.update(b"[presets]" + (presets.read_bytes() if presets.is_file() else b"<missing>"))
     digest.update(json.dumps(context, sort_keys=True).encode())

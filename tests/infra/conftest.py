@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from imgfan.synth import synthesize, template_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# infra/ is the CDK app, run from the repository root (python -m infra.app), not an installed
+# package: the settings tests import it from there.
+sys.path.insert(0, str(REPO_ROOT))
 
 CONTEXTS = {
     "standard": {"nag": "true"},
@@ -96,8 +100,10 @@ class Cfn:
 
 @pytest.fixture(scope="session", autouse=True)
 def _needs_node():
+    # `make test` refuses to start without Node, so its absence is a broken setup, not a skip.
     if shutil.which("node") is None:
-        pytest.skip("CDK synthesis needs Node.js (jsii)")
+        pytest.fail("CDK synthesis needs Node.js 20 (jsii runs the CDK in it): install it, e.g. "
+                    "`apt-get install nodejs` or from https://nodejs.org, and run the tests again", pytrace=False)
 
 
 @pytest.fixture(scope="session")

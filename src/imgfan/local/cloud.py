@@ -19,6 +19,7 @@ import boto3
 from botocore.config import Config
 
 from imgfan.local.deploy import default_account_region, deploy_stack
+from imgfan_core.stack_names import STACK_NAME
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -111,7 +112,7 @@ class EmbeddedCloud:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
-    def deploy(self, assembly_dir: Path | None = None, stack_name: str = "Imgfan", progress=print,
+    def deploy(self, assembly_dir: Path | None = None, stack_name: str = STACK_NAME, progress=print,
                context: dict[str, str] | None = None) -> dict[str, str]:
         if assembly_dir is None:
             from imgfan.synth import synthesize
