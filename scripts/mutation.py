@@ -29,6 +29,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 REPO = Path(__file__).resolve().parents[1]
 PYTEST_ARGS = ("-q", "-x", "-m", "not cloud and not synth", "-p", "no:cacheprovider")
@@ -131,6 +132,11 @@ class Outcome:
     caught_by: str
 
 
+def give_up(message: str) -> NoReturn:
+    print(f"mutation: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def stale_mutants(mutants: tuple[Mutant, ...], root: Path) -> list[str]:
     """One line per mutant whose old text is not in its file exactly once."""
     problems = []
@@ -168,11 +174,12 @@ def imports_come_from(copy: Path) -> None:
     """Refuse to run when Python would import imgfan from anywhere but the copy."""
     code = "import imgfan, imgfan_core; print(imgfan.__file__); print(imgfan_core.__file__)"
     found = subprocess.run(
-        [sys.executable, "-c", code], cwd=copy, env=environment(copy), check=True, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=copy, env=environment(copy), check=True, capture_output=True,
+        text=True,
     ).stdout.split()
     outside = [path for path in found if not Path(path).resolve().is_relative_to(copy.resolve())]
     if outside:
-        sys.exit(f"mutation: the copy's packages are shadowed by {', '.join(outside)}; check PYTHONPATH")
+        give_up(f"the copy's packages are shadowed by {', '.join(outside)}; check PYTHONPATH")
 
 
 def run_tests(copy: Path, scratch: Path) -> tuple[int, str]:
@@ -221,7 +228,7 @@ def check_baseline() -> None:
         imports_come_from(copy)
         code, output = run_tests(copy, Path(temporary) / "pytest-tmp")
     if code != 0:
-        sys.exit(f"mutation: the unmutated copy does not pass ({first_failure(output)}); fix that first")
+        give_up(f"the unmutated copy does not pass ({first_failure(output)}); fix that first")
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -239,7 +246,7 @@ def select(names: list[str] | None) -> tuple[Mutant, ...]:
     known = {mutant.name: mutant for mutant in MUTANTS}
     unknown = [name for name in names if name not in known]
     if unknown:
-        sys.exit(f"mutation: no mutant named {', '.join(unknown)}; see --list")
+        give_up(f"no mutant named {', '.join(unknown)}; see --list")
     return tuple(known[name] for name in names)
 
 
@@ -251,8 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     mutants = select(args.only)
     problems = stale_mutants(mutants, REPO)
     if problems:
-        print("mutation: stale mutants, update their text:\n  " + "\n  ".join(problems), file=sys.stderr)
-        return 2
+        give_up("stale mutants, update their text:\n  " + "\n  ".join(problems))
     if args.list:
         print("\n".join(f"{mutant.name}  {mutant.file}" for mutant in mutants))
         return 0
