@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image, ImageChops, ImageCms
 
-from imgfan_core.engine import analyze, render_variant
+from imgfan_core.engine import analyze, colour, render_variant
 from imgfan_core.presets import MetadataPolicy
 
 from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
@@ -110,3 +110,37 @@ def test_greyscale_with_rgb_profile_ignores_the_mismatch(limits):
     data = image_bytes(grey, "JPEG", icc_profile=ImageCms.ImageCmsProfile(SRGB).tobytes())
     out = full_size(data, limits)
     assert mean_difference(out, grey) < 3
+
+
+def _transparent_photo(size=(64, 48)) -> tuple[Image.Image, Image.Image]:
+    """An RGBA picture with every level of alpha, and that alpha channel on its own."""
+    alpha = Image.linear_gradient("L").resize(size)
+    base = Image.radial_gradient("L").resize(size)
+    other = alpha.transpose(Image.Transpose.ROTATE_180)
+    rgb = Image.merge("RGB", (base, other, base.point(lambda v: v // 2)))
+    rgba = rgb.copy()
+    rgba.putalpha(alpha)
+    return rgba, alpha
+
+
+@pytest.mark.parametrize(
+    "tagged", ["countergirl-adobergb.jpg", "countergirl-p3.jpg", "countergirl-prophoto.jpg"]
+)
+def test_icc_transform_keeps_the_alpha_channel(tagged):
+    icc = Image.open(io.BytesIO(fixture_bytes(tagged))).info["icc_profile"]
+    rgba, alpha = _transparent_photo()
+    out, out_icc = colour.to_srgb(rgba, icc)
+    assert out.mode == "RGBA" and out_icc is None
+    assert list(out.getchannel("A").get_flattened_data()) == list(alpha.get_flattened_data())
+    # The colour channels did go through the profile, so this is the ICC path and not a shortcut.
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    expected_rgb = ImageCms.profileToProfile(rgba.convert("RGB"), profile, SRGB, outputMode="RGB")
+    assert mean_difference(out, expected_rgb) < 1.5 and mean_difference(out, rgba) > 1
+
+
+def test_transparent_png_with_a_wide_gamut_profile_stays_transparent(limits):
+    icc = Image.open(io.BytesIO(fixture_bytes("countergirl-adobergb.jpg"))).info["icc_profile"]
+    rgba, alpha = _transparent_photo()
+    out = full_size(image_bytes(rgba, "PNG", icc_profile=icc), limits)
+    assert out.mode == "RGBA"
+    assert list(out.getchannel("A").get_flattened_data()) == list(alpha.get_flattened_data())

@@ -98,7 +98,8 @@ def test_subprocess_entry_point(inputs, tmp_path):
     folder, presets = inputs
     exe = Path(sys.executable).parent / "imgfan"
     if not exe.exists():
-        pytest.skip("imgfan entry point not installed in this environment")
+        pytest.fail(f"{exe} does not exist: install the package (make test, or pip install -e '.[dev]') "
+                    "so the imgfan command is on the virtualenv's PATH")
     result = subprocess.run(
         [str(exe), "render", str(folder / "p_trns_single.png"), str(folder / "notes.txt"),
          "--presets", str(presets), "--out", str(tmp_path / "out")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -66,3 +67,43 @@ def test_canonical_json_has_sorted_keys_and_no_whitespace(repo_presets):
     text = canonical_json(parse_presets(repo_presets))
     assert " " not in text.replace("public, max-age", "").replace(", immutable", "")
     assert json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False) == text
+
+
+PINNED_DOCUMENT = """
+{
+  "$schema": "./presets.schema.json",
+  "source": {"prefix": "uploads/", "suffixes": [".jpg", ".png"]},
+  "output": {"prefix": "variants/", "cache_control": "public, max-age=86400"},
+  "limits": {"max_input_pixels": 40000000},
+  "metadata": {"strip": false},
+  "max_concurrency": 8,
+  "presets": [
+    {"name": "thumb", "width": 200, "height": 200, "fit": "cover", "position": "attention",
+     "format": "webp", "quality": 70},
+    {"name": "large", "width": 1600, "format": "jpeg", "progressive": false, "quality": 82}
+  ]
+}
+"""
+# What the hash covers, written out by hand: keys sorted, no whitespace, defaults, source,
+# max_concurrency and $schema left out, presets sorted by name.
+PINNED_MATERIAL = (
+    '{"limits":{"max_input_pixels":40000000},"metadata":{"strip":false},'
+    '"output":{"cache_control":"public, max-age=86400","prefix":"variants/"},'
+    '"presets":[{"format":"jpeg","name":"large","progressive":false,"quality":82,"width":1600},'
+    '{"fit":"cover","format":"webp","height":200,"name":"thumb","position":"attention","quality":70,'
+    '"width":200}]}'
+)
+# Every stored manifest records the presets hash. If this value changes, every manifest in every
+# deployment turns stale at once and `imgfan backfill --only-stale` re-renders every image. Change
+# it only on purpose, with a release note, never as a side effect of a refactor.
+PINNED_HASH = "e2429e7c6dd45a2c"
+
+
+def test_hash_of_a_fixed_document_is_pinned():
+    assert presets_hash(parse_presets(PINNED_DOCUMENT)) == PINNED_HASH
+
+
+def test_hash_is_the_first_16_hex_of_sha256_over_the_hand_written_material():
+    # Says what the pin is made of, so a deliberate change knows what to recompute.
+    assert _hash_material(parse_presets(PINNED_DOCUMENT)) == PINNED_MATERIAL
+    assert hashlib.sha256(PINNED_MATERIAL.encode("utf-8")).hexdigest()[:16] == PINNED_HASH

@@ -21,7 +21,12 @@ def test_committed_schema_matches_the_model():
 
 
 def test_generated_schema_is_a_valid_json_schema():
-    Draft202012Validator.check_schema(json_schema())
+    schema = json_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["required"] == ["presets"] and schema["additionalProperties"] is False
+    assert set(schema["properties"]) == {
+        "$schema", "source", "output", "limits", "metadata", "max_concurrency", "presets"
+    }
 
 
 def test_presets_file_references_the_schema(repo_presets):
@@ -29,7 +34,11 @@ def test_presets_file_references_the_schema(repo_presets):
 
 
 def test_presets_file_validates_against_the_schema(repo_presets):
-    Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(repo_presets)
+    validator = Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert list(validator.iter_errors(repo_presets)) == []
+    # The committed schema does refuse things: the same file with one typo fails it.
+    repo_presets["presets"][0]["qualty"] = 80
+    assert [error.validator for error in validator.iter_errors(repo_presets)] == ["additionalProperties"]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from imgfan_core.errors import InvalidPresets
-from imgfan_core.presets import PresetsConfig, check_output_location, parse_presets
+from imgfan_core.presets import check_output_location, parse_presets
 
 BASE = {
     "presets": [
@@ -31,7 +31,10 @@ def refusal(document) -> str:
 
 def test_repository_presets_file_is_valid(repo_presets):
     config = parse_presets(repo_presets)
-    assert isinstance(config, PresetsConfig)
+    assert [p.name for p in config.presets] == [p["name"] for p in repo_presets["presets"]]
+    assert [(p.width, p.height) for p in config.presets] == [
+        (p.get("width"), p.get("height")) for p in repo_presets["presets"]
+    ]
     assert len({p.name for p in config.presets}) == len(config.presets)
 
 
@@ -90,7 +93,8 @@ def test_fit_cover_missing_width_names_width():
 
 
 def test_inside_with_one_dimension_is_fine():
-    parse_presets({"presets": [{"name": "a", "height": 300, "fit": "inside"}]})
+    preset = parse_presets({"presets": [{"name": "a", "height": 300, "fit": "inside"}]}).presets[0]
+    assert (preset.width, preset.height, preset.fit) == (None, 300, "inside")
 
 
 def test_a_preset_without_any_dimension_is_refused():
@@ -159,7 +163,9 @@ def test_output_overlapping_source_in_the_file_is_refused():
     ],
 )
 def test_disjoint_or_unknown_locations_pass_the_model(source, output):
-    parse_presets(mutate(lambda d: d.update(source=source, output=output)))
+    config = parse_presets(mutate(lambda d: d.update(source=source, output=output)))
+    assert (config.source.bucket, config.source.prefix) == (source.get("bucket"), source["prefix"])
+    assert (config.output.bucket, config.output.prefix) == (output.get("bucket"), output["prefix"])
 
 
 def test_check_output_location_with_real_bucket_names():
@@ -177,10 +183,14 @@ def test_check_output_location_prefers_the_bucket_named_in_the_file():
 
 
 def test_check_output_location_allows_disjoint_prefixes_in_one_bucket():
-    config = parse_presets(
-        mutate(lambda d: d.update(source={"prefix": "uploads/"}, output={"prefix": "variants/"}))
-    )
-    check_output_location(config, "one", "one")
+    def in_one_bucket(output_prefix):
+        document = mutate(lambda d: d.update(source={"prefix": "uploads/"}, output={"prefix": output_prefix}))
+        check_output_location(parse_presets(document), "one", "one")
+
+    in_one_bucket("variants/")
+    # The same bucket with nested prefixes is refused, so the prefixes are what let the first pass.
+    with pytest.raises(InvalidPresets, match="overlaps the source prefix 'uploads/'"):
+        in_one_bucket("uploads/variants/")
 
 
 def test_output_prefix_must_look_like_a_folder():
@@ -242,7 +252,8 @@ def test_animate_with_a_still_format_is_refused(fmt):
 
 @pytest.mark.parametrize("fmt", ["webp", "original"])
 def test_animate_with_an_animatable_format_is_fine(fmt):
-    parse_presets({"presets": [{"name": "a", "width": 10, "format": fmt, "animation": "animate"}]})
+    config = parse_presets({"presets": [{"name": "a", "width": 10, "format": fmt, "animation": "animate"}]})
+    assert (config.presets[0].format, config.presets[0].animation) == (fmt, "animate")
 
 
 @pytest.mark.parametrize("fmt", ["png", "webp", "avif"])

@@ -1,0 +1,127 @@
+"""S3 reads and writes against a real moto server over HTTP, and how S3 errors are classified.
+
+What the classification decides: a permanent error is written into the manifest once, a transient
+one is retried by the state machine, anything else surfaces as the ClientError botocore raised.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from imgfan.local.cloud import free_port
+from imgfan_core import storage
+from imgfan_core.errors import ImageTooLarge, SourceMissing, TransientError
+
+
+def source(bucket: str, key: str, version_id: str | None = None):
+    """The source reference read_source takes (the one place to change when its type changes)."""
+    return {"bucket": bucket, "key": key, "version_id": version_id}
+
+
+@pytest.fixture
+def s3(aws):
+    return aws("s3")
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = f"source-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def versioned_bucket(s3, bucket) -> str:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return bucket
+
+
+def test_read_source_returns_the_object_bytes(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="photos/a.jpg", Body=b"\xff\xd8 jpeg bytes")
+    assert storage.read_source(s3, source(bucket, "photos/a.jpg"), max_bytes=1000) == b"\xff\xd8 jpeg bytes"
+
+
+def test_a_missing_key_is_source_missing_naming_the_object(s3, bucket):
+    with pytest.raises(SourceMissing, match=f"^s3://{bucket}/photos/gone.jpg does not exist"):
+        storage.read_source(s3, source(bucket, "photos/gone.jpg"), max_bytes=1000)
+
+
+def test_a_missing_version_is_source_missing(s3, versioned_bucket):
+    old = s3.put_object(Bucket=versioned_bucket, Key="a.jpg", Body=b"old")["VersionId"]
+    s3.put_object(Bucket=versioned_bucket, Key="a.jpg", Body=b"new")
+    s3.delete_object(Bucket=versioned_bucket, Key="a.jpg", VersionId=old)
+    with pytest.raises(SourceMissing, match=f"^s3://{versioned_bucket}/a.jpg does not exist"):
+        storage.read_source(s3, source(versioned_bucket, "a.jpg", old), max_bytes=1000)
+
+
+def test_the_version_id_is_honoured(s3, versioned_bucket):
+    old = s3.put_object(Bucket=versioned_bucket, Key="a.jpg", Body=b"first upload")["VersionId"]
+    new = s3.put_object(Bucket=versioned_bucket, Key="a.jpg", Body=b"second upload")["VersionId"]
+    assert storage.read_source(s3, source(versioned_bucket, "a.jpg", old), 1000) == b"first upload"
+    assert storage.read_source(s3, source(versioned_bucket, "a.jpg", new), 1000) == b"second upload"
+    assert storage.read_source(s3, source(versioned_bucket, "a.jpg"), 1000) == b"second upload"
+
+
+def test_an_object_over_the_byte_limit_is_refused_naming_the_setting(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="big.jpg", Body=b"x" * 2001)
+    with pytest.raises(ImageTooLarge) as refused:
+        storage.read_source(s3, source(bucket, "big.jpg"), max_bytes=2000)
+    assert str(refused.value) == "source is 2,001 bytes, over the limit of 2,000 (limits.max_input_bytes)"
+
+
+def test_an_object_of_exactly_the_byte_limit_is_read(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="edge.jpg", Body=b"x" * 2000)
+    assert len(storage.read_source(s3, source(bucket, "edge.jpg"), max_bytes=2000)) == 2000
+
+
+def test_write_object_sets_the_body_content_type_and_cache_control(s3, bucket):
+    storage.write_object(s3, bucket, "out/a.jpg/thumb.webp", b"RIFF....WEBP", "image/webp",
+                         "public, max-age=31536000, immutable")
+    written = s3.get_object(Bucket=bucket, Key="out/a.jpg/thumb.webp")
+    assert written["Body"].read() == b"RIFF....WEBP"
+    assert written["ContentType"] == "image/webp"
+    assert written["CacheControl"] == "public, max-age=31536000, immutable"
+
+
+def test_an_unreachable_endpoint_is_transient(bucket):
+    # Nothing listens on a fresh free port: the connection is refused at once, no waiting.
+    closed = boto3.client(
+        "s3", endpoint_url=f"http://127.0.0.1:{free_port()}", region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    with pytest.raises(TransientError, match=f"^s3://{bucket}/a.jpg: "):
+        storage.read_source(closed, source(bucket, "a.jpg"), max_bytes=1000)
+
+
+def client_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": f"{code} from S3"}}, "GetObject")
+
+
+@pytest.mark.parametrize("code", ["NoSuchKey", "NoSuchVersion", "404", "NotFound"])
+def test_missing_object_codes_are_permanent(code):
+    classified = storage._classify(client_error(code), "s3://b/k")
+    assert type(classified) is SourceMissing
+
+
+@pytest.mark.parametrize(
+    "code", ["SlowDown", "503", "500", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError"]
+)
+def test_throttling_and_server_errors_are_transient(code):
+    classified = storage._classify(client_error(code), "s3://b/k")
+    assert type(classified) is TransientError and str(classified) == f"s3://b/k: S3 {code}, will retry"
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "NoSuchBucket", "InvalidObjectState"])
+def test_other_client_errors_stay_as_botocore_raised_them(code):
+    error = client_error(code)
+    assert storage._classify(error, "s3://b/k") is error
+
+
+def test_connection_failures_are_transient():
+    classified = storage._classify(EndpointConnectionError(endpoint_url="http://s3"), "s3://b/k")
+    assert type(classified) is TransientError and str(classified).startswith("s3://b/k: ")
