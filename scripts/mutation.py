@@ -68,8 +68,8 @@ MUTANTS = (
     Mutant(
         "s3-key-length-limit-off",
         "src/imgfan_core/dispatch.py",
-        'if len(longest_output_key.encode("utf-8")) > S3_MAX_KEY_BYTES:',
-        'if False and len(longest_output_key.encode("utf-8")) > S3_MAX_KEY_BYTES:',
+        'if len(longest.encode("utf-8")) > S3_MAX_KEY_BYTES:',
+        'if False and len(longest.encode("utf-8")) > S3_MAX_KEY_BYTES:',
     ),
     # A deleted source would be retried with backoff instead of recorded once as SourceMissing.
     Mutant(
@@ -111,16 +111,16 @@ MUTANTS = (
     # A stack trace or an HTML error page as a cause would bloat every manifest.
     Mutant(
         "cause-message-not-truncated",
-        "src/imgfan_core/manifest.py",
-        'return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"',
+        "src/imgfan_core/contract.py",
+        'return message if len(message) <= MAX_ERROR_MESSAGE else message[: MAX_ERROR_MESSAGE - 1] + "…"',
         "return message",
     ),
     # A manifest with failed variants would claim to be complete.
     Mutant(
         "partial-reported-as-complete",
         "src/imgfan_core/manifest.py",
-        "elif len(ok) == len(variants):",
-        "elif ok:",
+        'return "complete" if ok == len(variants) else "partial"',
+        'return "complete"',
     ),
 )
 

@@ -15,12 +15,12 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from imgfan.local.cloud import free_port
 from imgfan_core import storage
+from imgfan_core.contract import SourceRef
 from imgfan_core.errors import ImageTooLarge, SourceMissing, TransientError
 
 
-def source(bucket: str, key: str, version_id: str | None = None):
-    """The source reference read_source takes (the one place to change when its type changes)."""
-    return {"bucket": bucket, "key": key, "version_id": version_id}
+def source(bucket: str, key: str, version_id: str | None = None) -> SourceRef:
+    return SourceRef(bucket, key, version_id)
 
 
 @pytest.fixture
