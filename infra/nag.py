@@ -57,9 +57,32 @@ def apply_suppressions(stack: Stack) -> None:
             _suppress(stack, f"{bucket}/Resource", "AwsSolutions-S1",
                       "Server access logging was switched off on purpose with the context setting "
                       "accessLogs=false (e.g. a throwaway test account); the default stack logs both buckets.")
+    if stack.settings.cdn:
+        _suppress_cdn(stack)
     for child in stack.node.children:
         if child.node.id.startswith("BucketNotificationsHandler"):
             _suppress(stack, f"{child.node.id}/Role/Resource", "AwsSolutions-IAM4",
                       "CDK's own S3 bucket-notifications custom resource (runs once per deployment to "
                       "configure notifications); its role and the AWSLambdaBasicExecutionRole managed policy "
                       "are created by aws-cdk-lib and cannot be customised.")
+
+
+CDN_REASONS = {
+    "AwsSolutions-CFR1": "Variants are public web images for the application's own pages, served the same "
+                         "everywhere; a geo restriction would be the application's policy, not imgfan's. Add one on "
+                         "the distribution if yours needs it.",
+    "AwsSolutions-CFR2": "The distribution serves only GET/HEAD of immutable, cached objects from a private bucket "
+                         "(nothing to inject into, no origin compute to exhaust); a WAF web ACL adds a monthly fee "
+                         "per distribution. Attach one if your traffic needs rate limiting.",
+    "AwsSolutions-CFR3": "CloudFront standard logging writes with ACLs, which every imgfan bucket disables "
+                         "(BucketOwnerEnforced); S3 server access logs of the output bucket already record each "
+                         "origin read. Turn on CloudFront's CloudWatch-based logging if you need edge logs.",
+    "AwsSolutions-CFR4": "With the default *.cloudfront.net certificate CloudFront fixes the viewer policy at "
+                         "TLSv1; the stack asks for TLSv1.2_2021, which applies as soon as a custom domain with "
+                         "an ACM certificate is added. Viewers are HTTPS only either way.",
+}
+
+
+def _suppress_cdn(stack: Stack) -> None:
+    for rule, reason in CDN_REASONS.items():
+        _suppress(stack, "Cdn/Resource", rule, reason)

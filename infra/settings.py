@@ -93,6 +93,22 @@ def _cloudwatch_retention(days: int) -> int:
     return days
 
 
+def _event_bus(value: Any) -> str:
+    text = str(value).strip()
+    if not text or (not text.startswith("arn:") and "/" in text):
+        raise ValueError(f"expected an EventBridge bus name (e.g. default) or a bus ARN, got {value!r}")
+    return text
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    """Comma-separated origins for Access-Control-Allow-Origin: '*', or https://… entries; '' for none."""
+    origins = tuple(part.strip() for part in str(value).split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("https://", "http://")):
+            raise ValueError(f"expected '*' or origins like https://app.example.com, got {origin!r}")
+    return origins
+
+
 Flag = Annotated[bool, BeforeValidator(_flag)]
 MemoryMb = Annotated[int, _whole(128, 10240)]
 TimeoutS = Annotated[int, _whole(1, 900)]
@@ -121,6 +137,11 @@ class Settings(BaseModel):
     resizer_error_threshold: Annotated[int, _whole(1, 100000)] = 5
     presets_cache_seconds: Annotated[int, _whole(0, 3600)] = 30
     nag: Flag = False
+    # The completion events' bus: a name in the stack's account and region, or a bus ARN.
+    event_bus: Annotated[str, BeforeValidator(_event_bus)] = "default"
+    cdn: Flag = False
+    # Who may read variants cross-origin (canvas, fetch) through the CDN.
+    cdn_cors_origins: Annotated[tuple[str, ...], BeforeValidator(_origins)] = ("*",)
     dispatcher_memory: MemoryMb = 256
     dispatcher_timeout: TimeoutS = 30
     # The resizer decodes up to 50 MP images: memory also buys CPU on Lambda.

@@ -25,6 +25,7 @@ from imgfan_core.presets import PresetsConfig
 from imgfan_core.stack_names import Output
 
 from infra.alarms import add_alarms, alarm_topic
+from infra.cdn import add_cdn
 from infra.bundling import function_code, layer_code
 from infra.settings import RETENTION_NAMES, Settings
 
@@ -81,6 +82,7 @@ class ImgfanStack(Stack):
         self.cleaner = self._function("cleaner", "Cleaner")
         self.state_machine = self._state_machine()
         self._permissions()
+        self._serving()
         self._wiring()
         self._alarms()
         self._outputs()
@@ -250,12 +252,45 @@ class ImgfanStack(Stack):
         self._allow(self.resizer, ["s3:PutObject"], [self.output_objects])
         self._key_use(self.resizer, ["kms:Decrypt", "kms:GenerateDataKey"])
 
-        self._allow(self.finalizer, ["s3:PutObject"], [self.output_objects])
-        self._key_use(self.finalizer, ["kms:GenerateDataKey"])
+        # The finalizer replaces the manifest only while the source is the object it rendered
+        # (a HEAD of the source), reads the manifest it replaces, and sweeps old generations.
+        self._allow(self.finalizer, ["s3:GetObject"], [self.source_objects])
+        self._allow(self.finalizer, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.source.prefix}*"]}})
+        self._allow(self.finalizer, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [self.output_objects])
+        self._list_outputs(self.finalizer)
+        self._key_use(self.finalizer, ["kms:Decrypt", "kms:GenerateDataKey"])
 
-        self._allow(self.cleaner, ["s3:ListBucket"], [self.output_bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.output.prefix}*"]}})
+        self._list_outputs(self.cleaner)
         self._allow(self.cleaner, ["s3:DeleteObject"], [self.output_objects])
+
+        for fn in (self.finalizer, self.cleaner):
+            self._allow(fn, ["events:PutEvents"], [self.event_bus_arn])
+
+        for fn in (self.resizer, self.finalizer, self.cleaner):
+            fn.grant_invoke(self.state_machine)
+
+    def _list_outputs(self, fn: lambda_.Function) -> None:
+        self._allow(fn, ["s3:ListBucket"], [self.output_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.output.prefix}*"]}})
+
+    @property
+    def event_bus_arn(self) -> str:
+        bus = self.settings.event_bus
+        if bus.startswith("arn:"):
+            return bus
+        return self.format_arn(service="events", resource="event-bus", resource_name=bus)
+
+    def _serving(self) -> None:
+        """Where manifests and events point: the CDN when there is one (presets can override)."""
+        self.distribution = None
+        public_base_url = ""
+        if self.settings.cdn:
+            self.distribution = add_cdn(self, self.output_bucket, self.settings.cdn_cors_origins)
+            public_base_url = Fn.join("", ["https://", self.distribution.distribution_domain_name])
+        for fn in (self.finalizer, self.cleaner):
+            fn.add_environment("EVENT_BUS_NAME", self.settings.event_bus)
+            fn.add_environment("PUBLIC_BASE_URL", public_base_url)
 
         for fn in (self.resizer, self.finalizer, self.cleaner):
             fn.grant_invoke(self.state_machine)
@@ -302,6 +337,8 @@ class ImgfanStack(Stack):
                 "#/statemachines/view/", arn,
             ]),
         }
+        if self.distribution is not None:
+            outputs[Output.CDN_DOMAIN_NAME] = self.distribution.distribution_domain_name
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)
 

@@ -1,5 +1,7 @@
-"""Finalizer: every variant result of one execution → a validated ``manifest.json``."""
+"""Finalizer: every variant result of one execution → the key's current ``manifest.json``, then one
+``Manifest Written`` event. An execution whose source was replaced or deleted meanwhile writes nothing."""
 
+import os
 from datetime import UTC, datetime
 
 import boto3
@@ -7,31 +9,35 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from imgfan_core.contract import ManifestInputs
-from imgfan_core.keys import manifest_key
-from imgfan_core.manifest import (
-    MANIFEST_CACHE_CONTROL,
-    MANIFEST_CONTENT_TYPE,
-    build_manifest,
-    dumps_manifest,
-    validate_manifest,
-)
-from imgfan_core.storage import write_object
+from imgfan_core.manifest import build_manifest, dumps_manifest, validate_manifest
+from imgfan_core.notifications import MANIFEST_WRITTEN, manifest_written, put_event
+from imgfan_core.publish import publish_manifest
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 s3 = boto3.client("s3")
+events = boto3.client("events")
+
+EVENT_BUS = os.environ.get("EVENT_BUS_NAME", "default")
+# The CDN's URL (or the embedded cloud's S3 endpoint); presets' output.public_base_url wins over it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    inputs = ManifestInputs.from_state(event["state"], event["execution"])
+    inputs = ManifestInputs.from_state(event["state"], event["execution"]).with_default_base_url(PUBLIC_BASE_URL)
     manifest = validate_manifest(build_manifest(inputs, now=datetime.now(UTC)))
-    key = manifest_key(inputs.output.prefix, inputs.source.key)
-    write_object(s3, inputs.output.bucket, key, dumps_manifest(manifest), MANIFEST_CONTENT_TYPE,
-                 MANIFEST_CACHE_CONTROL)
+    published = publish_manifest(s3, inputs, manifest, dumps_manifest(manifest))
+    if not published.written:
+        logger.info("manifest not written", extra={"key": published.key, "reason": published.skipped_because})
+        metrics.add_metric(name="SupersededExecutions", unit=MetricUnit.Count, value=1)
+        return {"status": "superseded", "manifest_key": published.key, "reason": published.skipped_because}
+    detail = manifest_written(manifest, inputs.source, published.key, inputs.output.public_base_url)
+    put_event(events, EVENT_BUS, MANIFEST_WRITTEN, detail)
     metrics.add_metric(name=f"Images{manifest['status'].capitalize()}", unit=MetricUnit.Count, value=1)
-    logger.info("manifest written", extra={"key": key, "status": manifest["status"]})
-    return {"status": manifest["status"], "manifest_key": key}
+    logger.info("manifest written", extra={"key": published.key, "status": manifest["status"],
+                                           "swept": len(published.deleted)})
+    return {"status": manifest["status"], "manifest_key": published.key}

@@ -9,8 +9,8 @@ import boto3
 from aws_lambda_powertools import Logger, Tracer
 
 from imgfan_core.contract import ResizerRequest, VariantResult
-from imgfan_core.engine import analyze, render_variant
-from imgfan_core.keys import variant_key
+from imgfan_core.engine import RENDERER, analyze, render_variant
+from imgfan_core.keys import key_for_variant
 from imgfan_core.storage import read_source, write_object
 
 logger = Logger()
@@ -30,7 +30,7 @@ def handler(event, context):
     preset = request.preset
     variant = render_variant(data, preset, settings.limits, settings.metadata)
     output = settings.output
-    key = variant_key(output.prefix, request.source.key, preset.name, variant.format)
+    key = key_for_variant(request, variant.format, RENDERER)
     write_object(s3, output.bucket, key, variant.data, variant.content_type, output.cache_control)
     logger.info("variant written", extra={"preset": preset.name, "key": key, "bytes": len(variant.data)})
     return VariantResult.written(preset.name, key, variant).to_dict()

@@ -14,7 +14,7 @@ presets model (pydantic) validates once, in the dispatcher, and hands over these
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from imgfan_core.engine.models import FlatRecord, InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
@@ -37,6 +37,11 @@ class SourceRef(FlatRecord):
     revision: str = ""
     bytes: int | None = None
 
+    @property
+    def content_id(self) -> str:
+        """What names the bytes: the ETag (the same for an identical re-upload), else the revision."""
+        return (self.etag or "").strip('"') or self.version_id or self.revision
+
 
 @dataclass(frozen=True)
 class OutputSettings(FlatRecord):
@@ -46,6 +51,11 @@ class OutputSettings(FlatRecord):
     prefix: str = ""
     cache_control: str = DEFAULT_CACHE_CONTROL
     public_base_url: str | None = None
+    key_style: Literal["fingerprinted", "stable"] = "fingerprinted"
+
+    def with_default_base_url(self, url: str | None) -> OutputSettings:
+        """These settings, with ``url`` as the public base URL unless the presets set one."""
+        return self if self.public_base_url or not url else replace(self, public_base_url=url)
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,9 @@ class ManifestInputs:
     error: ErrorRecord | None
     variants: tuple[VariantResult, ...]
     execution: ExecutionInfo
+
+    def with_default_base_url(self, url: str | None) -> ManifestInputs:
+        return replace(self, output=self.output.with_default_base_url(url))
 
     @classmethod
     def from_state(cls, state: dict[str, Any], execution: dict[str, Any]) -> ManifestInputs:

@@ -68,8 +68,8 @@ def settings_for(config: PresetsConfig, output_bucket: str) -> StepSettings:
     """The settings an execution carries: the presets' globals, with the stack's output bucket."""
     output = config.output
     return StepSettings(
-        output=OutputSettings(output.bucket or output_bucket, output.prefix, output.cache_control,
-                              output.public_base_url),
+        output=OutputSettings(output.bucket or output_bucket, output.prefix, output.effective_cache_control,
+                              output.public_base_url, output.key_style),
         limits=config.limits.to_spec(),
         metadata=config.metadata.to_spec(),
     )
@@ -89,7 +89,8 @@ def skip_reason(event: ObjectEvent, config: PresetsConfig, output_bucket: str) -
     except InvalidPresets as exc:
         return str(exc)
     presets = [preset.to_spec() for preset in config.presets]
-    longest = longest_output_key(config.output.prefix, event.key, presets)
+    fingerprinted = config.output.key_style == "fingerprinted"
+    longest = longest_output_key(config.output.prefix, event.key, presets, fingerprinted)
     if len(longest.encode("utf-8")) > S3_MAX_KEY_BYTES:
         return (f"key is too long: its output key {longest!r} would exceed S3's {S3_MAX_KEY_BYTES}-byte limit")
     return None

@@ -40,12 +40,23 @@ class SourceMissing(PermanentImageError):
     reason = "source-missing"
 
 
+class SourceSuperseded(PermanentImageError):
+    """The object was replaced by a newer upload before this execution read it.
+
+    The newer upload has an execution of its own, which renders it; this one stops, and its
+    finalizer writes no manifest over the newer one's.
+    """
+
+    reason = "superseded"
+
+
 class TransientError(ImgfanError):
     """Worth retrying with backoff: throttling, a timeout, a dependency that blinked."""
 
 
 PERMANENT_ERROR_NAMES = tuple(
-    cls.__name__ for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing)
+    cls.__name__
+    for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing, SourceSuperseded)
 )
 # Worth retrying with backoff: ours, plus what Lambda and Step Functions raise when an invocation
 # itself fails (throttled, the sandbox crashed or timed out, the service blinked).

@@ -1,12 +1,14 @@
-"""Deterministic names: output keys and Step Functions execution names.
+"""Deterministic names: output keys, variant fingerprints and Step Functions execution names.
 
 Deterministic output keys make a retry overwrite instead of duplicate; a deterministic
-execution name turns a duplicate SQS delivery into ``ExecutionAlreadyExists``.
+execution name turns a duplicate SQS delivery into ``ExecutionAlreadyExists``. A fingerprinted
+variant key names the exact bytes behind it, so it can be cached forever (DESIGN §4).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -15,7 +17,10 @@ from urllib.parse import unquote_plus
 from imgfan_core.formats import EXTENSIONS
 
 if TYPE_CHECKING:
-    from imgfan_core.engine.models import RenderSpec
+    from imgfan_core.contract import ResizerRequest
+    from imgfan_core.engine.models import MetadataSpec, RenderSpec
+
+FINGERPRINT_LENGTH = 12
 
 MANIFEST_NAME = "manifest.json"
 
@@ -31,8 +36,26 @@ def decode_event_key(raw_key: str) -> str:
     return unquote_plus(raw_key)
 
 
-def variant_key(output_prefix: str, source_key: str, preset_name: str, output_format: str) -> str:
-    return f"{output_prefix}{source_key}/{preset_name}.{EXTENSIONS[output_format]}"
+def variant_key(
+    output_prefix: str, source_key: str, preset_name: str, output_format: str, fingerprint: str | None = None
+) -> str:
+    """``{prefix}{key}/{preset}.{fingerprint}.{ext}``, or ``{preset}.{ext}`` for stable keys."""
+    stem = f"{preset_name}.{fingerprint}" if fingerprint else preset_name
+    return f"{output_prefix}{source_key}/{stem}.{EXTENSIONS[output_format]}"
+
+
+def variant_fingerprint(content_id: str, spec: RenderSpec, metadata: MetadataSpec, renderer: str) -> str:
+    """A short hash of everything that decides a variant's bytes.
+
+    ``content_id`` names the source bytes (the ETag: an identical re-upload keeps it, so its
+    variants keep their keys); ``renderer`` names the engine and codec versions, so an upgrade
+    that changes the encoder's output writes new keys instead of new bytes under old ones.
+    """
+    material = json.dumps(
+        {"content": content_id, "preset": spec.to_dict(), "metadata": metadata.to_dict(), "renderer": renderer},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 def manifest_key(output_prefix: str, source_key: str) -> str:
@@ -43,16 +66,29 @@ def output_folder(output_prefix: str, source_key: str) -> str:
     return f"{output_prefix}{source_key}/"
 
 
-def longest_output_key(output_prefix: str, source_key: str, presets: Iterable[RenderSpec]) -> str:
+def key_for_variant(request: ResizerRequest, output_format: str, renderer: str) -> str:
+    """Where the resizer writes ``request``'s variant, in the presets' key style."""
+    output, preset = request.settings.output, request.preset
+    assert preset is not None, "only resize requests write variants"
+    fingerprint = None
+    if output.key_style == "fingerprinted":
+        fingerprint = variant_fingerprint(request.source.content_id, preset, request.settings.metadata, renderer)
+    return variant_key(output.prefix, request.source.key, preset.name, output_format, fingerprint)
+
+
+def longest_output_key(
+    output_prefix: str, source_key: str, presets: Iterable[RenderSpec], fingerprinted: bool = True
+) -> str:
     """The longest key an execution for ``source_key`` can write, in UTF-8 bytes.
 
     ``original`` resolves to a format only once the source is decoded, so it counts as the
     longest extension any format has.
     """
+    fingerprint = "f" * FINGERPRINT_LENGTH if fingerprinted else None
     candidates = [manifest_key(output_prefix, source_key)]
     for preset in presets:
         formats = EXTENSIONS if preset.format == "original" else (preset.format,)
-        candidates += [variant_key(output_prefix, source_key, preset.name, fmt) for fmt in formats]
+        candidates += [variant_key(output_prefix, source_key, preset.name, fmt, fingerprint) for fmt in formats]
     return max(candidates, key=lambda key: len(key.encode("utf-8")))
 
 

@@ -22,7 +22,7 @@ from imgfan_core.engine.models import SourceInfo
 from imgfan_core.errors import ImgfanError
 from imgfan_core.keys import output_folder
 
-MANIFEST_SCHEMA_VERSION = "imgfan.manifest/1"
+MANIFEST_SCHEMA_VERSION = "imgfan.manifest/2"
 MANIFEST_CONTENT_TYPE = "application/json"
 # Backfill rewrites manifests in place, so caches must revalidate every time.
 MANIFEST_CACHE_CONTROL = "no-cache"
@@ -75,7 +75,8 @@ def build_manifest(inputs: ManifestInputs, now: datetime) -> dict[str, Any]:
     else:
         variants = list(inputs.variants)
         image = inputs.analysis
-    documents = [variant.to_dict() for variant in variants]
+    base_url = inputs.output.public_base_url
+    documents = [_variant_document(variant, folder, base_url) for variant in variants]
     return {
         "schema": MANIFEST_SCHEMA_VERSION,
         "status": manifest_status(variants, inputs.error),
@@ -83,7 +84,7 @@ def build_manifest(inputs: ManifestInputs, now: datetime) -> dict[str, Any]:
         "output": {"bucket": inputs.output.bucket, "folder": folder},
         "presets_hash": inputs.presets_hash,
         "variants": documents,
-        "srcset": build_srcset(documents, folder, inputs.output.public_base_url, _upright_size(image)),
+        "srcset": build_srcset(documents, folder, base_url, _upright_size(image)),
         "placeholder": _placeholder(image),
         "error": inputs.error.to_dict() if inputs.error is not None else None,
         "execution": _execution(inputs.execution, now),
@@ -145,6 +146,17 @@ def same_aspect(width: int, height: Any, source_size: tuple[int, int]) -> bool:
         abs(height - width * source_height / source_width) <= 1
         or abs(width - height * source_width / source_height) <= 1
     )
+
+
+def _variant_document(variant: VariantResult, folder: str, public_base_url: str | None) -> dict[str, Any]:
+    document = variant.to_dict()
+    document["url"] = _variant_url(variant.key, folder, public_base_url) if variant.key else None
+    return document
+
+
+def object_url(key: str, public_base_url: str | None) -> str | None:
+    """The absolute URL of an output object, when a public base URL is known."""
+    return _variant_url(key, "", public_base_url) if public_base_url else None
 
 
 def _variant_url(key: str, folder: str, public_base_url: str | None) -> str:

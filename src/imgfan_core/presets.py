@@ -33,6 +33,7 @@ Strategy = Literal["entropy", "attention"]
 Position = Literal[Gravity, Strategy]  # type: ignore[valid-type]
 OutputFormat = Literal["jpeg", "png", "webp", "avif", "original"]
 AnimationPolicy = Literal["first-frame", "animate"]
+KeyStyle = Literal["fingerprinted", "stable"]
 
 # A name becomes a path segment of every variant key: keep it to characters that need no
 # URL-encoding, cannot climb directories and read the same on every filesystem.
@@ -41,6 +42,10 @@ HEX_COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
 PUBLIC_URL_PATTERN = r"^https?://[^\s?#]+$"
 HEADER_VALUE_PATTERN = r"^[^\r\n]+$"
 MAX_DIMENSION = 16384
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+REVALIDATE_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+# Stable keys get new bytes on a replace; a day is the longest a stale variant may be served.
+STABLE_MAX_AGE = 86400
 FITS_NEEDING_BOTH = ("cover", "contain", "fill")
 # 'original' keeps an animated GIF a GIF; the other encoders here write a single frame.
 ANIMATABLE_FORMATS = ("webp", "original")
@@ -194,11 +199,17 @@ class OutputTarget(_Strict):
     prefix: str = Field(
         default="", description="Prefix for every variant and manifest key; empty, or ending with '/'."
     )
-    cache_control: str = Field(
-        default="public, max-age=31536000, immutable",
+    key_style: KeyStyle = Field(
+        default="fingerprinted",
+        description="fingerprinted: {preset}.{fingerprint}.{ext}, a new key whenever the bytes change, safe to "
+        "cache forever; stable: {preset}.{ext}, the same key after a replace, so caches must revalidate.",
+    )
+    cache_control: str | None = Field(
+        default=None,
         min_length=1,
         pattern=HEADER_VALUE_PATTERN,
-        description="Cache-Control header for variants (manifests always get no-cache).",
+        description="Cache-Control header for variants (manifests always get no-cache). Default: "
+        f"'{IMMUTABLE_CACHE_CONTROL}' for fingerprinted keys, '{REVALIDATE_CACHE_CONTROL}' for stable keys.",
     )
     public_base_url: str | None = Field(
         default=None,
@@ -217,6 +228,30 @@ class OutputTarget(_Strict):
                 f"'{value}' does not end with '/', so keys would read '{value}photos/…'; use '{value}/'"
             )
         return value
+
+    @model_validator(mode="after")
+    def _check_caching(self) -> OutputTarget:
+        if self.key_style == "stable" and self.cache_control and _long_lived(self.cache_control):
+            raise FieldProblem(
+                ("cache_control",),
+                f"'{self.cache_control}' is unsafe with key_style 'stable': a replaced image keeps its key, "
+                "so browsers and CDNs would keep the old bytes; use a short lifetime such as "
+                f"'{REVALIDATE_CACHE_CONTROL}', or key_style 'fingerprinted'",
+            )
+        return self
+
+    @property
+    def effective_cache_control(self) -> str:
+        if self.cache_control:
+            return self.cache_control
+        return IMMUTABLE_CACHE_CONTROL if self.key_style == "fingerprinted" else REVALIDATE_CACHE_CONTROL
+
+
+def _long_lived(cache_control: str) -> bool:
+    """``immutable``, or a max-age/s-maxage of more than a day: too long for bytes that can change."""
+    directives = cache_control.lower()
+    ages = [int(age) for age in re.findall(r"(?:s-)?max-age\s*=\s*(\d+)", directives)]
+    return "immutable" in directives or any(age > STABLE_MAX_AGE for age in ages)
 
 
 class Limits(_Strict):
@@ -550,6 +585,12 @@ def _hash_material(config: PresetsConfig) -> str:
         mode="json", exclude={"schema_ref", "source", "max_concurrency"}, exclude_defaults=True
     )
     effective["presets"] = sorted(effective["presets"], key=lambda p: p["name"])
+    output = effective.get("output", {})
+    if output.get("cache_control") == OutputTarget(key_style=config.output.key_style).effective_cache_control:
+        # A spelled-out default Cache-Control is the default, like every other spelled-out default.
+        del output["cache_control"]
+    if "output" in effective and not output:
+        del effective["output"]
     return json.dumps(effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -17,3 +17,5 @@ class Output:
     STATE_MACHINE_ARN = "StateMachineArn"
     PRESETS_PARAMETER = "PresetsParameterName"
     CONSOLE_URL = "StateMachineConsoleUrl"
+    # Only with -c cdn=true.
+    CDN_DOMAIN_NAME = "CdnDomainName"

@@ -4,26 +4,41 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as NetworkError
 
-from imgfan_core.errors import ImageTooLarge, SourceMissing, TransientError
+from imgfan_core.errors import ImageTooLarge, SourceMissing, SourceSuperseded, TransientError
 
 if TYPE_CHECKING:
     from imgfan_core.contract import SourceRef
 
 _MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+_REPLACED_CODES = {"PreconditionFailed", "412"}
 _THROTTLING_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError", "503", "500"}
 
 
-def _classify(exc: Exception, what: str) -> Exception:
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def retryable(exc: Exception, what: str) -> Exception:
+    """TransientError for what S3 answers under load and for network failures; else ``exc`` itself."""
     if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _MISSING_CODES:
+        code = error_code(exc)
+        return TransientError(f"{what}: S3 {code}, will retry") if code in _THROTTLING_CODES else exc
+    if isinstance(exc, (NetworkError, HTTPClientError)):
+        return TransientError(f"{what}: {exc}")
+    # Bad parameters or missing credentials: a retry cannot fix them.
+    return exc
+
+
+def _classify_source_error(exc: Exception, what: str) -> Exception:
+    if isinstance(exc, ClientError):
+        if error_code(exc) in _MISSING_CODES:
             return SourceMissing(f"{what} does not exist (deleted before it was processed?)")
-        if code in _THROTTLING_CODES:
-            return TransientError(f"{what}: S3 {code}, will retry")
-        return exc
-    return TransientError(f"{what}: {exc}")
+        if error_code(exc) in _REPLACED_CODES:
+            return SourceSuperseded(f"{what} was replaced by a newer upload; that upload's execution renders it")
+    return retryable(exc, what)
 
 
 def read_source(s3: Any, source: SourceRef, max_bytes: int) -> bytes:
@@ -32,6 +47,10 @@ def read_source(s3: Any, source: SourceRef, max_bytes: int) -> bytes:
     request = {"Bucket": source.bucket, "Key": source.key}
     if source.version_id:
         request["VersionId"] = source.version_id
+    elif source.etag:
+        # Without versioning, the key may already hold a newer upload: render only the bytes the
+        # event named, or their variants would be fingerprinted with the wrong ETag.
+        request["IfMatch"] = source.etag
     try:
         response = s3.get_object(**request)
         length = response["ContentLength"]
@@ -40,11 +59,11 @@ def read_source(s3: Any, source: SourceRef, max_bytes: int) -> bytes:
             raise ImageTooLarge(f"source is {length:,} bytes, over the limit of {max_bytes:,} (limits.max_input_bytes)")
         return response["Body"].read()
     except (ClientError, BotoCoreError) as exc:
-        raise _classify(exc, what) from exc
+        raise _classify_source_error(exc, what) from exc
 
 
 def write_object(s3: Any, bucket: str, key: str, body: bytes, content_type: str, cache_control: str) -> None:
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control)
     except (ClientError, BotoCoreError) as exc:
-        raise _classify(exc, f"s3://{bucket}/{key}") from exc
+        raise retryable(exc, f"s3://{bucket}/{key}") from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import urllib.request
 from importlib import resources
 from pathlib import Path
 
@@ -53,10 +54,25 @@ def test_upload_produces_manifest_with_every_preset(pipeline):
     assert_variants_match_objects(pipeline, manifest)
     for variant in manifest["variants"]:
         head = pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=variant["key"])
-        assert head["CacheControl"] == config.output.cache_control
+        assert head["CacheControl"] == config.output.effective_cache_control
     head = pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=manifest_key("", "e2e/nikon.jpg"))
     assert head["ContentType"] == "application/json"
     assert head["CacheControl"] == "no-cache"
+
+
+def test_local_manifest_urls_open_over_http(pipeline):
+    key = "e2e/urls open/ünïcode.jpg"
+    pipeline.upload(key, PHOTO)
+    manifest = pipeline.manifest(key)
+    base = f"{pipeline.cloud.endpoint_url}/{pipeline.output_bucket}/"
+    for variant in manifest["variants"]:
+        assert variant["url"].startswith(base)
+        with urllib.request.urlopen(variant["url"], timeout=10) as response:
+            body = response.read()
+        stored = pipeline.s3.get_object(Bucket=pipeline.output_bucket, Key=variant["key"])["Body"].read()
+        assert body == stored and len(body) == variant["bytes"]
+    for srcset in manifest["srcset"].values():
+        assert all(candidate.split(" ")[0].startswith(base) for candidate in srcset.split(", "))
 
 
 @pytest.mark.parametrize("key", [

@@ -70,9 +70,11 @@ def test_output_overlapping_the_source_is_skipped_with_the_reason():
     assert isinstance(plan_execution(created("in/a.jpg"), overlapping, "out-bucket"), ExecutionRequest)
 
 
-def longest_variant_key_bytes(key: str) -> int:
-    # {prefix}{key}/{preset}.{ext}: the 40-character preset written as .avif is the longest.
-    return len(f"{key}/{LONG_NAME}.avif".encode())
+def longest_variant_key_bytes(key: str, fingerprinted: bool = True) -> int:
+    # {prefix}{key}/{preset}.{fingerprint}.{ext}, the fingerprint 12 hex characters: the
+    # 40-character preset written as .avif is the longest.
+    stem = f"{LONG_NAME}.{'0' * 12}" if fingerprinted else LONG_NAME
+    return len(f"{key}/{stem}.avif".encode())
 
 
 @pytest.mark.parametrize("filler", ["é", "写", "😀"], ids=["2-byte", "3-byte", "4-byte"])
@@ -90,8 +92,18 @@ def test_key_length_boundary_counts_the_longest_real_output_key_in_bytes(filler)
 def test_a_key_whose_manifest_fits_but_whose_longest_variant_does_not_is_skipped():
     # 35 bytes of room after the key fit "/manifest.json" plus a short suffix, not "/<40 chars>.avif".
     key = "in/" + "k" * (S3_MAX_KEY_BYTES - 3 - 40)
-    assert len(f"{key}/manifest.json".encode()) < S3_MAX_KEY_BYTES < longest_variant_key_bytes(key)
+    assert len(f"{key}/manifest.json".encode()) < S3_MAX_KEY_BYTES < longest_variant_key_bytes(key, False)
     assert isinstance(plan_execution(created(key + ".jpg"), config(suffixes=[]), "out"), Skipped)
+
+
+def test_stable_keys_leave_room_for_the_fingerprint_they_do_not_have():
+    stable = parse_presets({"source": {"prefix": "in/", "suffixes": [".jpg"]},
+                            "output": {"key_style": "stable", "cache_control": "no-cache"},
+                            "presets": [{"name": LONG_NAME, "width": 20, "format": "avif"}]})
+    budget = S3_MAX_KEY_BYTES - longest_variant_key_bytes("in/.jpg", fingerprinted=False)
+    at_limit = "in/" + "s" * budget + ".jpg"
+    assert isinstance(plan_execution(created(at_limit), stable, "out"), ExecutionRequest)
+    assert isinstance(plan_execution(created(at_limit), config(), "out"), Skipped)
 
 
 REVISIONS = {
@@ -149,7 +161,7 @@ def test_the_planned_input_is_the_json_the_state_machine_receives():
                               "revision": "v1", "bytes": 3}
     assert wire["settings"]["output"] == {"bucket": "out-bucket", "prefix": "",
                                           "cache_control": "public, max-age=31536000, immutable",
-                                          "public_base_url": None}
+                                          "public_base_url": None, "key_style": "fingerprinted"}
     assert [p["name"] for p in wire["presets"]] == ["thumb", LONG_NAME]
     assert wire["presets"][0]["fit"] == "inside" and wire["presets"][0]["progressive"] is True
     assert ExecutionInput.from_dict(wire) == plan.input

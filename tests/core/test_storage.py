@@ -104,7 +104,7 @@ def client_error(code: str) -> ClientError:
 
 @pytest.mark.parametrize("code", ["NoSuchKey", "NoSuchVersion", "404", "NotFound"])
 def test_missing_object_codes_are_permanent(code):
-    classified = storage._classify(client_error(code), "s3://b/k")
+    classified = storage._classify_source_error(client_error(code), "s3://b/k")
     assert type(classified) is SourceMissing
 
 
@@ -112,16 +112,16 @@ def test_missing_object_codes_are_permanent(code):
     "code", ["SlowDown", "503", "500", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError"]
 )
 def test_throttling_and_server_errors_are_transient(code):
-    classified = storage._classify(client_error(code), "s3://b/k")
+    classified = storage._classify_source_error(client_error(code), "s3://b/k")
     assert type(classified) is TransientError and str(classified) == f"s3://b/k: S3 {code}, will retry"
 
 
 @pytest.mark.parametrize("code", ["AccessDenied", "NoSuchBucket", "InvalidObjectState"])
 def test_other_client_errors_stay_as_botocore_raised_them(code):
     error = client_error(code)
-    assert storage._classify(error, "s3://b/k") is error
+    assert storage._classify_source_error(error, "s3://b/k") is error
 
 
 def test_connection_failures_are_transient():
-    classified = storage._classify(EndpointConnectionError(endpoint_url="http://s3"), "s3://b/k")
+    classified = storage._classify_source_error(EndpointConnectionError(endpoint_url="http://s3"), "s3://b/k")
     assert type(classified) is TransientError and str(classified).startswith("s3://b/k: ")

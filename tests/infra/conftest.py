@@ -22,7 +22,7 @@ CONTEXTS = {
     "express": {"nag": "true", "workflowType": "EXPRESS"},
     # Every optional feature on at once, to keep the number of synths small; its presets use
     # source/output prefixes, two suffixes and max_concurrency 7.
-    "hardened": {"nag": "true", "kmsKey": "true", "alarmEmail": "ops@example.com", "resizerMemory": "2048",
+    "hardened": {"nag": "true", "kmsKey": "true", "alarmEmail": "ops@example.com", "cdn": "true", "resizerMemory": "2048",
                  "resizerTimeout": "90", "dispatcherTimeout": "20", "logRetentionDays": "90",
                  "presetsFile": str(REPO_ROOT / "tests" / "fixtures" / "infra" / "presets-prefixed.json")},
 }

@@ -74,35 +74,62 @@ def test_resizer_may_read_sources_and_write_variants_only(variant):
     } | _kms(variant, ("kms:Decrypt", "kms:GenerateDataKey"))
 
 
-def test_finalizer_may_only_write_under_the_output_prefix(variant):
+DEFAULT_BUS = ("arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/default",)
+
+
+def _listing(bucket_id, prefix):
+    return (("s3:ListBucket",), (f"<{bucket_id}.Arn>",),
+            json.dumps({"StringLike": {"s3:prefix": [f"{prefix}*"]}}, sort_keys=True))
+
+
+def test_finalizer_may_check_its_source_and_manage_only_its_outputs_and_events(variant):
     ids = _ids(variant)
-    _, output_prefix = _prefixes(variant)
+    source_prefix, output_prefix = _prefixes(variant)
     statements, log_group = _function_statements(variant, "finalizer")
     assert statements == {
         (("logs:CreateLogStream", "logs:PutLogEvents"), (f"<{log_group}.Arn>",), ""),
         XRAY_WRITE,
-        (("s3:PutObject",), (f"<{ids['output']}.Arn>/{output_prefix}*",), ""),
-    } | _kms(variant, ("kms:GenerateDataKey",))
+        # HEAD of the source: is it still the object this execution rendered?
+        (("s3:GetObject",), (f"<{ids['source']}.Arn>/{source_prefix}*",), ""),
+        _listing(ids["source"], source_prefix),
+        # Read the manifest it replaces, write the new one, sweep old generations.
+        (("s3:DeleteObject", "s3:GetObject", "s3:PutObject"), (f"<{ids['output']}.Arn>/{output_prefix}*",), ""),
+        _listing(ids["output"], output_prefix),
+        (("events:PutEvents",), DEFAULT_BUS, ""),
+    } | _kms(variant, ("kms:Decrypt", "kms:GenerateDataKey"))
 
 
-def test_cleaner_may_only_list_and_delete_under_the_output_prefix(variant):
+def test_cleaner_may_only_list_and_delete_under_the_output_prefix_and_tell(variant):
     ids = _ids(variant)
     _, output_prefix = _prefixes(variant)
     statements, log_group = _function_statements(variant, "cleaner")
     assert statements == {
         (("logs:CreateLogStream", "logs:PutLogEvents"), (f"<{log_group}.Arn>",), ""),
         XRAY_WRITE,
-        (("s3:ListBucket",), (f"<{ids['output']}.Arn>",),
-         json.dumps({"StringLike": {"s3:prefix": [f"{output_prefix}*"]}}, sort_keys=True)),
+        _listing(ids["output"], output_prefix),
         (("s3:DeleteObject",), (f"<{ids['output']}.Arn>/{output_prefix}*",), ""),
+        (("events:PutEvents",), DEFAULT_BUS, ""),
     }
 
 
-def test_no_function_touches_the_source_bucket_except_the_resizer_reading(standard):
+def test_only_the_resizer_reads_source_objects_and_only_the_finalizer_checks_them(standard):
     source = _ids(standard)["source"]
-    for name in ("dispatcher", "finalizer", "cleaner"):
+    for name in ("dispatcher", "cleaner"):
         statements, _ = _function_statements(standard, name)
         assert not any(source in r for _, resources, _ in statements for r in resources), name
+    statements, _ = _function_statements(standard, "finalizer")
+    on_source = {actions for actions, resources, _ in statements if any(source in r for r in resources)}
+    assert on_source == {("s3:GetObject",), ("s3:ListBucket",)}
+
+
+def test_a_named_event_bus_is_the_only_one_the_functions_may_put_to(synth_cfn):
+    cfn = synth_cfn({"eventBus": "arn:aws:events:eu-west-1:111122223333:event-bus/apps"})
+    for name in ("finalizer", "cleaner"):
+        statements, _ = _function_statements(cfn, name)
+        puts = [resources for actions, resources, _ in statements if actions == ("events:PutEvents",)]
+        assert puts == [("arn:aws:events:eu-west-1:111122223333:event-bus/apps",)]
+        variables = cfn.function(name)[1]["Environment"]["Variables"]
+        assert variables["EVENT_BUS_NAME"] == "arn:aws:events:eu-west-1:111122223333:event-bus/apps"
 
 
 def test_state_machine_may_invoke_only_its_three_functions(any_variant):

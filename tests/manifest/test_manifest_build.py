@@ -162,7 +162,7 @@ def test_status_rules(scenario):
         "failed-analysis": "failed",
     }
     assert manifest["status"] == expected[name]
-    assert manifest["schema"] == MANIFEST_SCHEMA_VERSION == "imgfan.manifest/1"
+    assert manifest["schema"] == MANIFEST_SCHEMA_VERSION == "imgfan.manifest/2"
 
 
 def test_manifest_schema_is_valid_draft7():
@@ -249,6 +249,7 @@ def test_partial_failed_variant_carries_type_and_message():
         "preset": "medium",
         "status": "failed",
         "key": None,
+        "url": None,
         "width": None,
         "height": None,
         "format": None,
@@ -256,6 +257,26 @@ def test_partial_failed_variant_carries_type_and_message():
         "bytes": None,
         "error": {"type": "ImageTooLarge", "message": "70000000 pixels > 50000000"},
     }
+
+
+def test_variant_urls_are_relative_to_the_folder_or_absolute_under_the_public_base_url():
+    relative = build(make_state(), EXECUTION, NOW)["variants"][0]
+    assert relative["url"] == "thumb.webp"
+    state = make_state()
+    state["settings"]["output"]["public_base_url"] = "https://cdn.example/"
+    absolute = build(state, EXECUTION, NOW)["variants"][0]
+    assert absolute["url"] == "https://cdn.example/variants/photos/cat.jpg/thumb.webp"
+
+
+def test_a_version_1_manifest_written_before_fingerprinted_keys_still_validates():
+    old = build(make_state(), EXECUTION, NOW)
+    old["schema"] = "imgfan.manifest/1"
+    for variant in old["variants"]:
+        del variant["url"]
+    assert validate_manifest(old) is old
+    old["schema"] = "imgfan.manifest/2"
+    with pytest.raises(InvalidManifest, match="url"):
+        validate_manifest(old)
 
 
 def test_analysis_error_fails_every_preset_with_that_error():

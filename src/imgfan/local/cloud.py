@@ -18,7 +18,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from imgfan.local.deploy import default_account_region, deploy_stack
+from imgfan.local.deploy import default_account_region, deploy_stack, let_browsers_read
+from imgfan_core.stack_names import Output
 from imgfan_core.stack_names import STACK_NAME
 
 DEFAULT_HOST = "127.0.0.1"
@@ -119,7 +120,8 @@ class EmbeddedCloud:
 
             assembly_dir = synthesize(context=context)
         self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region, progress,
-                                    check=self._fail_on_function_errors)
+                                    check=self._fail_on_function_errors, endpoint_url=self.endpoint_url)
+        let_browsers_read(self.client, self.outputs[Output.OUTPUT_BUCKET])
         return self.outputs
 
     def _fail_on_function_errors(self) -> None:

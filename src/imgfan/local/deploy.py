@@ -67,6 +67,66 @@ def substitute_definition(definition: Any, substitutions: dict[str, Any]) -> Any
     return {"Fn::Join": ["", [p for p in parts if p != ""]]}
 
 
+def leave_out_cloudfront(template: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``template`` without CloudFront, which moto's CloudFormation cannot create.
+
+    Its resources go, with the outputs and bucket-policy statements that name them; functions
+    lose the public base URL that pointed at the distribution (see serve_from_local_s3).
+    """
+    result = copy.deepcopy(template)
+    resources = result.get("Resources", {})
+    gone = {name for name, resource in resources.items() if resource["Type"].startswith("AWS::CloudFront::")}
+    for name in gone:
+        del resources[name]
+    result["Outputs"] = {k: v for k, v in result.get("Outputs", {}).items() if not _mentions(v, gone)}
+    for resource in resources.values():
+        if resource["Type"] == "AWS::S3::BucketPolicy":
+            document = resource["Properties"]["PolicyDocument"]
+            document["Statement"] = [st for st in document["Statement"] if not _mentions(st, gone)]
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        for name, value in variables.items():
+            if _mentions(value, gone):
+                variables[name] = ""
+    return result
+
+
+def serve_from_local_s3(template: dict[str, Any], endpoint_url: str) -> dict[str, Any]:
+    """Point every function's PUBLIC_BASE_URL at the embedded S3's path-style URL of its output
+    bucket, so the URLs in local manifests and events open in a browser."""
+    result = copy.deepcopy(template)
+    for resource in result.get("Resources", {}).values():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if resource["Type"] == "AWS::Lambda::Function" and "PUBLIC_BASE_URL" in variables:
+            variables["PUBLIC_BASE_URL"] = {"Fn::Join": ["", [endpoint_url.rstrip("/") + "/", variables["OUTPUT_BUCKET"]]]}
+    return result
+
+
+def let_browsers_read(session_clients: Any, bucket: str) -> None:
+    """Anonymous GET on the output bucket, as the CDN gives on AWS, so local manifest URLs open.
+
+    Locally only: on AWS the bucket stays private and CloudFront reads it through origin access
+    control. The embedded cloud listens on 127.0.0.1 unless told otherwise.
+    """
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "EmbeddedCloudStandsInForTheCdn", "Effect": "Allow", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+    }]}
+    session_clients("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+
+def _mentions(value: Any, names: set[str]) -> bool:
+    if isinstance(value, dict):
+        if value.get("Ref") in names:
+            return True
+        attribute = value.get("Fn::GetAtt")
+        if isinstance(attribute, list) and attribute and attribute[0] in names:
+            return True
+        return any(_mentions(v, names) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, names) for v in value)
+    return False
+
+
 def _definition_from_assets(assembly_dir: Path | None, location: dict[str, Any]) -> str:
     key = location.get("Key")
     if assembly_dir is None:
@@ -128,12 +188,15 @@ def bootstrap(session_clients: Any) -> None:
 
 
 def deploy_stack(session_clients: Any, assembly_dir: Path, stack_name: str, account: str, region: str,
-                 progress=print, timeout: float = 300, check=lambda: None) -> dict[str, str]:
+                 progress=print, timeout: float = 300, check=lambda: None,
+                 endpoint_url: str | None = None) -> dict[str, str]:
     """Create (or replace) the stack from the synthesized template; returns its outputs."""
     bootstrap(session_clients)
     upload_assets(session_clients, assembly_dir, stack_name, account, region, progress)
     template = json.loads((assembly_dir / f"{stack_name}.template.json").read_text())
-    template = inline_definition_substitutions(template, assembly_dir)
+    template = leave_out_cloudfront(inline_definition_substitutions(template, assembly_dir))
+    if endpoint_url:
+        template = serve_from_local_s3(template, endpoint_url)
     body = json.dumps(template)
 
     cloudformation = session_clients("cloudformation")

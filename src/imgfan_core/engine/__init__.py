@@ -3,10 +3,11 @@
 Errors are ``imgfan_core.errors.PermanentImageError`` subclasses with one-line messages.
 """
 
-from imgfan_core.engine.api import analyze, render_variant
+from imgfan_core.engine.api import RENDERER, analyze, render_variant
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 
 __all__ = [
+    "RENDERER",
     "InputLimits",
     "MetadataSpec",
     "RenderSpec",

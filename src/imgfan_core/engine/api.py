@@ -17,6 +17,11 @@ from imgfan_core.engine import animation, colour, decode, encode, geometry, plac
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
 
+# Names what decides the bytes besides the inputs: bump ENGINE_REVISION when an engine change alters
+# the output for the same source and preset, so fingerprinted keys never receive new bytes.
+ENGINE_REVISION = "1"
+RENDERER = f"imgfan-engine/{ENGINE_REVISION} Pillow/{Image.__version__}"
+
 # Image.reduce() by an integer factor first while at least this much downscale remains for
 # Lanczos; 3.0 is visually indistinguishable from a plain Lanczos pass (Pillow's docs).
 REDUCING_GAP = 3.0
