@@ -98,7 +98,10 @@ def test_contact_sheet_links_the_copied_files_and_escapes_keys_and_errors(tmp_pa
         {"src": f"{folder.name}/thumb.webp", "loading": "lazy", "alt": "thumb"},
     ]
     assert page.links == [f"{folder.name}/manifest.json"]
-    assert page.captions == ["thumb: 200×150 webp, 12,345 B", "large failed: TransientError: gave up after <3> tries"]
+    assert page.captions == [
+        "thumb: 200×150 webp, 12,345 B",
+        "large failed: TransientError: gave up after <3> tries",
+    ]
     assert "background:#336699" in text
 
 
