@@ -48,8 +48,10 @@ def drain(sqs, url: str) -> list[dict]:
     """Every message in the queue, deleted, with its message attributes."""
     drained = []
     while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                       VisibilityTimeout=30, MessageAttributeNames=["All"]).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=30,
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         if not messages:
             return drained
         for message in messages:
