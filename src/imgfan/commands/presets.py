@@ -98,7 +98,7 @@ def _add_live_arguments(parser: argparse.ArgumentParser) -> None:
 # ---- validate / schema ------------------------------------------------------------------------
 
 
-def load(path: str) -> PresetsFile:
+def _load(path: str) -> PresetsFile:
     """The file and its validated model; CommandError naming the file, then one line per bad field."""
     try:
         return load_presets_file(path)
@@ -106,7 +106,7 @@ def load(path: str) -> PresetsFile:
         raise CommandError(str(exc)) from None
 
 
-def check_location(file: PresetsFile, source_bucket: str | None, output_bucket: str | None) -> None:
+def _check_location(file: PresetsFile, source_bucket: str | None, output_bucket: str | None) -> None:
     """Refuse outputs that would land where the pipeline listens, in the file's own words."""
     try:
         check_output_location(file.config, source_bucket, output_bucket)
@@ -116,9 +116,9 @@ def check_location(file: PresetsFile, source_bucket: str | None, output_bucket: 
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    file = load(args.path)
+    file = _load(args.path)
     if args.source_bucket or args.output_bucket:
-        check_location(file, args.source_bucket, args.output_bucket)
+        _check_location(file, args.source_bucket, args.output_bucket)
     print(f"{args.path}: valid, {len(file.config.presets)} presets, presets_hash {presets_hash(file.config)}")
     return 0
 
@@ -150,12 +150,12 @@ def cmd_push(args: argparse.Namespace) -> int:
     from imgfan.live import Stack, write_presets
     from imgfan_core.stack_names import Output
 
-    file = load(args.path)
+    file = _load(args.path)
     stack = Stack.from_args(args)
     name = stack.presets_parameter(args.parameter_name)
     source_bucket = args.source_bucket or _deployed(stack, Output.SOURCE_BUCKET, args.parameter_name)
     output_bucket = args.output_bucket or _deployed(stack, Output.OUTPUT_BUCKET, args.parameter_name)
-    check_location(file, source_bucket, output_bucket)
+    _check_location(file, source_bucket, output_bucket)
 
     changes = diff_configs(_replaceable_live_config(stack, name), file.config)
     blocked = changes.redeploy_required()
@@ -205,7 +205,7 @@ def _replaceable_live_config(stack: Stack, name: str) -> PresetsConfig | None:
 def cmd_diff(args: argparse.Namespace) -> int:
     from imgfan.live import Stack, read_live_config
 
-    file = load(args.path)
+    file = _load(args.path)
     stack = Stack.from_args(args)
     name = stack.presets_parameter(args.parameter_name)
     live = read_live_config(stack.client("ssm"), name)
