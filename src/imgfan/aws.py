@@ -2,28 +2,24 @@
 
 Every command that touches AWS honours ``--endpoint-url`` / ``AWS_ENDPOINT_URL`` and the usual
 profile and region settings, so the same commands work locally and on AWS.
+
+AWS failures stay botocore's own exceptions all the way up to the CLI, so code in between can
+still tell them apart by type and error code. ``attempting`` only adds a note (PEP 678) naming
+what was being done; the CLI prints that note in front of the error.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from functools import cached_property
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
-from imgfan.commands import CommandError
-
-STACK_NAME = "Imgfan"
-# Stack output names: the CDK stack declares them and the CLI reads them (one place each).
-OUTPUT_SOURCE_BUCKET = "SourceBucketName"
-OUTPUT_OUTPUT_BUCKET = "OutputBucketName"
-OUTPUT_QUEUE_URL = "QueueUrl"
-OUTPUT_DLQ_URL = "DeadLetterQueueUrl"
-OUTPUT_STATE_MACHINE_ARN = "StateMachineArn"
-OUTPUT_PRESETS_PARAMETER = "PresetsParameterName"
-OUTPUT_CONSOLE_URL = "StateMachineConsoleUrl"
+from imgfan_core.stack_names import STACK_NAME, Output
 
 
 def add_cloud_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,48 +30,48 @@ def add_cloud_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--profile", default=None, help="AWS profile name")
     parser.add_argument("--region", default=None, help="AWS region")
-    parser.add_argument("--stack-name", default=STACK_NAME, help=f"CloudFormation stack (default {STACK_NAME})")
+    parser.add_argument(
+        "--stack-name", default=STACK_NAME, help=f"CloudFormation stack (default {STACK_NAME})"
+    )
+
+
+def add_presets_parameter_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--parameter-name",
+        help=f"SSM parameter holding the live presets (default: stack output {Output.PRESETS_PARAMETER})",
+    )
 
 
 class Cloud:
-    """boto3 clients plus the deployed stack's outputs."""
+    """boto3 clients for one endpoint, profile and region (one client per service, reused)."""
 
     def __init__(
-        self,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        region: str | None = None,
-        stack_name: str = STACK_NAME,
+        self, endpoint_url: str | None = None, profile: str | None = None, region: str | None = None
     ):
         self.endpoint_url = endpoint_url
-        self.stack_name = stack_name
         self.session = boto3.session.Session(
             profile_name=profile, region_name=region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         )
         self._config = Config(retries={"mode": "standard", "max_attempts": 5})
+        self._clients: dict[str, object] = {}
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Cloud:
-        return cls(args.endpoint_url, args.profile, args.region, args.stack_name)
+        return cls(args.endpoint_url, args.profile, args.region)
 
     def client(self, service: str):
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=self._config)
+        if service not in self._clients:
+            self._clients[service] = self.session.client(
+                service, endpoint_url=self.endpoint_url, config=self._config
+            )
+        return self._clients[service]
 
-    @cached_property
-    def outputs(self) -> dict[str, str]:
-        cloudformation = self.client("cloudformation")
-        try:
-            stacks = cloudformation.describe_stacks(StackName=self.stack_name)["Stacks"]
-        except Exception as exc:  # botocore raises ClientError or EndpointConnectionError
-            where = self.endpoint_url or "AWS"
-            raise CommandError(
-                f"cannot read stack '{self.stack_name}' at {where}: {exc}. "
-                "Is the embedded cloud running ('imgfan local up'), or is the stack deployed?"
-            ) from None
-        return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
 
-    def output(self, name: str) -> str:
-        try:
-            return self.outputs[name]
-        except KeyError:
-            raise CommandError(f"stack '{self.stack_name}' has no output '{name}'") from None
+@contextmanager
+def attempting(what: str) -> Iterator[None]:
+    """Name the call on a botocore failure (``reading parameter /x``), re-raising it unchanged."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        exc.add_note(what)
+        raise

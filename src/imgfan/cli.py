@@ -46,12 +46,41 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except CommandError as exc:
-        print(f"imgfan {args.command}: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        failure = expected_failure(exc)
+        if failure is None:
+            raise
+        message, exit_code = failure
+        print(f"imgfan {args.command}: {message}", file=sys.stderr)
+        return exit_code
+
+
+def expected_failure(exc: Exception) -> tuple[str, int] | None:
+    """The message and exit code of a failure the user can act on; None for a bug (traceback).
+
+    Commands raise CommandError, the live-state layer its own types, and AWS calls botocore's
+    exceptions, which arrive here unchanged: this is the one place they become a line of text.
+    """
+    if isinstance(exc, CommandError):
+        return str(exc), exc.exit_code
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from imgfan.live import LiveStateError
+
+    if isinstance(exc, LiveStateError):
+        return str(exc), 1
+    # imgfan.aws.attempting notes what was being done; without a note, the API call names it.
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        what = notes[0] if notes else exc.operation_name
+        return f"{what}: {error.get('Code', 'error')}: {error.get('Message', exc)}", 1
+    if isinstance(exc, BotoCoreError):
+        return (f"{notes[0]}: {exc}" if notes else str(exc)), 1
+    return None
 
 
 if __name__ == "__main__":

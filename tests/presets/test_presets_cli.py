@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from imgfan.cli import main
-from imgfan.commands.presets import diff_configs, parameter_value
+from imgfan.live.presets import parameter_value
+from imgfan.presets_diff import diff_configs
 from imgfan_core.presets import json_schema_text, parse_presets, presets_hash
 
 

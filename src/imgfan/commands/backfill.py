@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
+from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from imgfan.aws import add_cloud_arguments, add_presets_parameter_argument, attempting
+from imgfan.backfill import BackfillPlan, manifest_location, plan_backfill
 from imgfan.commands import CommandError
-from imgfan.commands.presets import aws_errors, manifest_hashes, parameter_name, read_live_presets
+from imgfan.live import Stack, list_object_pages, manifest_hashes, read_presets
+from imgfan.progress import Progress
 from imgfan_core.dispatch import start_execution
+from imgfan_core.presets import PresetsConfig, presets_hash
+from imgfan_core.stack_names import Output
 
 DEFAULT_MAX_EXECUTIONS = 100
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from imgfan.aws import add_cloud_arguments
-
     parser = subparsers.add_parser(
         "backfill", help="start executions for existing source objects (e.g. after 'presets push')"
     )
@@ -37,80 +44,102 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"refuse to start more than N executions without --yes (default {DEFAULT_MAX_EXECUTIONS})",
     )
     parser.add_argument("--yes", action="store_true", help="start even more than --max-executions")
-    parser.add_argument(
-        "--parameter-name",
-        help="SSM parameter with the live presets (default: stack output PresetsParameterName)",
-    )
+    add_presets_parameter_argument(parser)
     add_cloud_arguments(parser)
     parser.set_defaults(handler=cmd_backfill)
 
 
-def cmd_backfill(args: argparse.Namespace) -> int:
-    from imgfan.aws import OUTPUT_OUTPUT_BUCKET, OUTPUT_SOURCE_BUCKET, OUTPUT_STATE_MACHINE_ARN, Cloud
-    from imgfan.backfill import manifest_location, plan_backfill
-    from imgfan.progress import Progress
-    from imgfan_core.presets import presets_hash
+@dataclass(frozen=True)
+class Scope:
+    """What one backfill looks at: the live presets, the stack's buckets and a source prefix."""
 
+    config: PresetsConfig
+    source_bucket: str
+    output_bucket: str
+    prefix: str
+
+    @property
+    def source(self) -> str:
+        return f"s3://{self.source_bucket}/{self.prefix}"
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
     if args.max_executions < 0:
         raise CommandError("--max-executions must be 0 or more")
-    cloud = Cloud.from_args(args)
-    name = parameter_name(cloud, args.parameter_name)
-    _, config = read_live_presets(cloud, name)
-    if config is None:
-        raise CommandError(f"parameter {name} does not exist; run 'imgfan presets push' first")
-    source_bucket = cloud.output(OUTPUT_SOURCE_BUCKET)
-    output_bucket = cloud.output(OUTPUT_OUTPUT_BUCKET)
-    prefix = config.source.prefix if args.prefix is None else args.prefix
-    s3 = cloud.client("s3")
+    stack = Stack.from_args(args)
+    scope = _scope(stack, args)
     progress = Progress()
-
-    objects = []
-    with aws_errors(f"listing s3://{source_bucket}/{prefix}"):
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=source_bucket, Prefix=prefix):
-            objects += page.get("Contents", [])
-            progress.update(f"listed {len(objects)} objects in s3://{source_bucket}/{prefix}")
-    hashes = None
-    if args.only_stale:
-        bucket, manifests_prefix = manifest_location(config, output_bucket, prefix)
-        progress.update(f"reading manifests in s3://{bucket}/{manifests_prefix}")
-        hashes = manifest_hashes(s3, bucket, manifests_prefix)
-    progress.done()
-
-    plan = plan_backfill(objects, config, source_bucket, output_bucket, hashes)
-    digest = presets_hash(config)
+    plan = _plan(stack.client("s3"), scope, args.only_stale, progress)
     count = len(plan.to_start)
     print(
-        f"s3://{source_bucket}/{prefix}: {plan.considered} objects, {len(plan.filtered)} filtered out, "
-        f"{len(plan.up_to_date)} up to date; {count} executions to start (presets_hash {digest})"
+        f"{scope.source}: {plan.considered} objects, {len(plan.filtered)} filtered out, "
+        f"{len(plan.up_to_date)} up to date; {count} executions to start "
+        f"(presets_hash {presets_hash(scope.config)})"
     )
     if args.dry_run:
-        for planned in plan.to_start:
-            print(f"would start {planned.request.name}  {planned.key}")
-        for key, reason in plan.filtered.items():
-            print(f"filtered {key}: {reason}")
+        _print_dry_run(plan)
         return 0
     if count > args.max_executions and not args.yes:
         raise CommandError(
             f"{count} executions would start, more than --max-executions {args.max_executions}; "
             "check with --dry-run, then pass --yes (or a larger --max-executions) to start them"
         )
+    started, existed = _start(stack, scope, plan, progress)
+    _print_outcome(plan, started, existed)
+    return 0
 
-    stepfunctions = cloud.client("stepfunctions")
-    state_machine_arn = cloud.output(OUTPUT_STATE_MACHINE_ARN)
-    started = existed = 0
+
+def _scope(stack: Stack, args: argparse.Namespace) -> Scope:
+    config = read_presets(stack.client("ssm"), stack.presets_parameter(args.parameter_name)).config
+    prefix = config.source.prefix if args.prefix is None else args.prefix
+    return Scope(config, stack.output(Output.SOURCE_BUCKET), stack.output(Output.OUTPUT_BUCKET), prefix)
+
+
+def _plan(s3: Any, scope: Scope, only_stale: bool, progress: Progress) -> BackfillPlan:
+    """List the source objects (and, for --only-stale, their manifests' hashes), then plan."""
+    objects: list[dict[str, Any]] = []
+    for page in list_object_pages(s3, scope.source_bucket, scope.prefix):
+        objects += page
+        progress.update(f"listed {len(objects)} objects in {scope.source}")
+    hashes = None
+    if only_stale:
+        bucket, manifests_prefix = manifest_location(scope.config, scope.output_bucket, scope.prefix)
+        progress.update(f"reading manifests in s3://{bucket}/{manifests_prefix}")
+        hashes = manifest_hashes(s3, bucket, manifests_prefix)
+    progress.done()
+    return plan_backfill(objects, scope.config, scope.source_bucket, scope.output_bucket, hashes)
+
+
+def _print_dry_run(plan: BackfillPlan) -> None:
+    for planned in plan.to_start:
+        print(f"would start {planned.request.name}  {planned.key}")
+    for key, reason in plan.filtered.items():
+        print(f"filtered {key}: {reason}")
+
+
+def _start(stack: Stack, scope: Scope, plan: BackfillPlan, progress: Progress) -> tuple[int, int]:
+    """(started, already existed); on any other failure, say how far it got and re-raise."""
+    stepfunctions = stack.client("stepfunctions")
+    state_machine_arn = stack.output(Output.STATE_MACHINE_ARN)
+    count, started, existed = len(plan.to_start), 0, 0
     for index, planned in enumerate(plan.to_start, 1):
         progress.update(f"starting executions: {index}/{count}  {planned.key}")
         try:
-            with aws_errors(f"starting execution for s3://{source_bucket}/{planned.key}"):
-                if start_execution(stepfunctions, state_machine_arn, planned.request):
-                    started += 1
-                else:
-                    existed += 1
-        except CommandError:
+            with attempting(f"starting execution for s3://{scope.source_bucket}/{planned.key}"):
+                is_new = start_execution(stepfunctions, state_machine_arn, planned.request)
+        except (ClientError, BotoCoreError):
             progress.done()
             print(f"stopped after {started} started, {existed} already existed, of {count}", file=sys.stderr)
             raise
+        if is_new:
+            started += 1
+        else:
+            existed += 1
     progress.done()
+    return started, existed
+
+
+def _print_outcome(plan: BackfillPlan, started: int, existed: int) -> None:
     print(
         f"considered {plan.considered}, skipped {len(plan.up_to_date)} up to date and "
         f"{len(plan.filtered)} filtered, started {started}, already existed {existed}"
@@ -120,4 +149,3 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             "  (already existed: an execution for the same object revision and presets ran before; "
             "Step Functions keeps its name, so it is not re-run)"
         )
-    return 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from imgfan.aws import OUTPUT_STATE_MACHINE_ARN, Cloud, add_cloud_arguments
-from imgfan.commands import CommandError
+from imgfan.aws import add_cloud_arguments
+from imgfan.live import Stack, describe_execution, execution_arn, execution_history, list_executions
 from imgfan.timeline import build_timeline, render_timeline
+from imgfan_core.stack_names import Output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,50 +25,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    cloud = Cloud.from_args(args)
-    stepfunctions = cloud.client("stepfunctions")
-    request = {"stateMachineArn": cloud.output(OUTPUT_STATE_MACHINE_ARN)}
-    if args.status:
-        request["statusFilter"] = args.status
-    executions = []
-    for page in stepfunctions.get_paginator("list_executions").paginate(**request):
-        executions.extend(page["executions"])
-    executions.sort(key=lambda e: e["startDate"], reverse=True)
+    stack = Stack.from_args(args)
+    executions = list_executions(
+        stack.client("stepfunctions"), stack.output(Output.STATE_MACHINE_ARN), args.status
+    )
     print(f"{'started (UTC)':<20} {'status':<10} {'duration':>9}  name")
     for execution in executions[: args.max]:
-        stop = execution.get("stopDate")
-        duration = f"{(stop - execution['startDate']).total_seconds():.2f}s" if stop else "-"
-        started = execution["startDate"].strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{started:<20} {execution['status']:<10} {duration:>9}  {execution['name']}")
+        duration = "-" if execution.seconds is None else f"{execution.seconds:.2f}s"
+        started = execution.started.strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{started:<20} {execution.status:<10} {duration:>9}  {execution.name}")
     if not executions:
         print("(no executions yet)")
     return 0
 
 
-def _resolve_arn(cloud: Cloud, name_or_arn: str) -> str:
-    if name_or_arn.startswith("arn:"):
-        return name_or_arn
-    state_machine_arn = cloud.output(OUTPUT_STATE_MACHINE_ARN)
-    # Execution ARNs are the state machine ARN with ":execution:" and the name appended.
-    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name_or_arn}"
-
-
 def run_show(args: argparse.Namespace) -> int:
-    cloud = Cloud.from_args(args)
-    stepfunctions = cloud.client("stepfunctions")
-    arn = _resolve_arn(cloud, args.execution)
-    try:
-        described = stepfunctions.describe_execution(executionArn=arn)
-    except stepfunctions.exceptions.ExecutionDoesNotExist:
-        raise CommandError(f"no execution {args.execution!r}; see 'imgfan executions list'") from None
-    events = []
-    for page in stepfunctions.get_paginator("get_execution_history").paginate(executionArn=arn):
-        events.extend(page["events"])
-    stop = described.get("stopDate")
-    took = f" in {(stop - described['startDate']).total_seconds():.2f}s" if stop else ""
-    print(f"{described['name']}: {described['status']}{took}")
-    if described.get("error"):
-        print(f"error: {described['error']}: {described.get('cause', '')}")
-    for line in render_timeline(build_timeline(events), described["startDate"]):
+    stack = Stack.from_args(args)
+    stepfunctions = stack.client("stepfunctions")
+    arn = args.execution
+    if not arn.startswith("arn:"):
+        arn = execution_arn(stack.output(Output.STATE_MACHINE_ARN), args.execution)
+    execution = describe_execution(stepfunctions, arn)
+    events = execution_history(stepfunctions, arn)
+    took = "" if execution.seconds is None else f" in {execution.seconds:.2f}s"
+    print(f"{execution.name}: {execution.status}{took}")
+    if execution.error:
+        print(f"error: {execution.error}: {execution.cause or ''}")
+    for line in render_timeline(build_timeline(events), execution.started):
         print(line)
     return 0

@@ -6,15 +6,21 @@ import argparse
 import time
 
 from imgfan.commands import CommandError
+from imgfan.live import list_executions
 from imgfan.local.cloud import DEFAULT_PORT, CloudError, EmbeddedCloud
 from imgfan.progress import Progress
+from imgfan_core.stack_names import Output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     local = subparsers.add_parser("local", help="run the embedded cloud (no AWS account needed)")
     actions = local.add_subparsers(dest="local_command", metavar="ACTION", required=True)
-    up = actions.add_parser("up", help="start moto + local Lambda runtime, deploy the stack, run until Ctrl-C")
-    up.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
+    up = actions.add_parser(
+        "up", help="start moto + local Lambda runtime, deploy the stack, run until Ctrl-C"
+    )
+    up.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})"
+    )
     up.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     up.set_defaults(handler=run_up)
 
@@ -25,7 +31,7 @@ def run_up(args: argparse.Namespace) -> int:
     try:
         progress.say(f"starting the embedded cloud on {cloud.endpoint_url}")
         cloud.start()
-        cloud.deploy(progress=progress.say)
+        outputs = cloud.deploy(progress=progress.say)
         cloud.start_poller()
     except CloudError as exc:
         cloud.stop()
@@ -33,24 +39,26 @@ def run_up(args: argparse.Namespace) -> int:
     except BaseException:
         cloud.stop()
         raise
-    outputs = cloud.outputs
-    env = cloud.environment()
-    print()
-    print("imgfan is running. In another shell:")
-    for name, value in env.items():
-        print(f"  export {name}={value}")
-    print(f"  aws s3 cp photo.jpg s3://{outputs['SourceBucketName']}/")
-    print(f"  aws s3 ls --recursive s3://{outputs['OutputBucketName']}/")
-    print("  imgfan executions list")
-    print(f"Function logs: {cloud.state_dir / 'logs'}/")
-    print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
+    _print_how_to_use(cloud, outputs)
     try:
-        _report_executions(cloud, outputs["StateMachineArn"], progress)
+        _report_executions(cloud, outputs[Output.STATE_MACHINE_ARN], progress)
     except KeyboardInterrupt:
         progress.say("stopping")
     finally:
         cloud.stop()
     return 0
+
+
+def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str]) -> None:
+    print()
+    print("imgfan is running. In another shell:")
+    for name, value in cloud.environment().items():
+        print(f"  export {name}={value}")
+    print(f"  aws s3 cp photo.jpg s3://{outputs[Output.SOURCE_BUCKET]}/")
+    print(f"  aws s3 ls --recursive s3://{outputs[Output.OUTPUT_BUCKET]}/")
+    print("  imgfan executions list")
+    print(f"Function logs: {cloud.state_dir / 'logs'}/")
+    print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
 
 
 def _report_executions(cloud: EmbeddedCloud, state_machine_arn: str, progress: Progress) -> None:
@@ -59,10 +67,8 @@ def _report_executions(cloud: EmbeddedCloud, state_machine_arn: str, progress: P
     reported: set[str] = set()
     while True:
         time.sleep(1)
-        for page in stepfunctions.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn):
-            for execution in page["executions"]:
-                if execution["status"] == "RUNNING" or execution["executionArn"] in reported:
-                    continue
-                reported.add(execution["executionArn"])
-                took = (execution["stopDate"] - execution["startDate"]).total_seconds()
-                progress.say(f"execution {execution['name']}: {execution['status']} in {took:.1f}s")
+        for execution in reversed(list_executions(stepfunctions, state_machine_arn)):
+            if execution.status == "RUNNING" or execution.arn in reported:
+                continue
+            reported.add(execution.arn)
+            progress.say(f"execution {execution.name}: {execution.status} in {execution.seconds:.1f}s")

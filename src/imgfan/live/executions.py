@@ -1,0 +1,72 @@
+"""Step Functions executions of the pipeline's state machine: listed, described, their history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from imgfan.aws import attempting
+from imgfan.live.errors import NoExecution
+
+
+@dataclass(frozen=True)
+class Execution:
+    name: str
+    arn: str
+    status: str
+    started: datetime
+    stopped: datetime | None = None
+    # Only DescribeExecution reports these, for a failed execution.
+    error: str | None = None
+    cause: str | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.stopped is None else (self.stopped - self.started).total_seconds()
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> Execution:
+        return cls(
+            name=item["name"],
+            arn=item["executionArn"],
+            status=item["status"],
+            started=item["startDate"],
+            stopped=item.get("stopDate"),
+            error=item.get("error"),
+            cause=item.get("cause"),
+        )
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    # Execution ARNs are the state machine ARN with ":execution:" and the name appended.
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+
+def list_executions(stepfunctions: Any, state_machine_arn: str, status: str | None = None) -> list[Execution]:
+    """Every execution of the state machine (only ``status`` ones if given), newest first."""
+    request = {"stateMachineArn": state_machine_arn}
+    if status:
+        request["statusFilter"] = status
+    executions = []
+    with attempting(f"listing executions of {state_machine_arn}"):
+        for page in stepfunctions.get_paginator("list_executions").paginate(**request):
+            executions += [Execution.from_api(item) for item in page["executions"]]
+    return sorted(executions, key=lambda e: e.started, reverse=True)
+
+
+def describe_execution(stepfunctions: Any, arn: str) -> Execution:
+    try:
+        with attempting(f"describing execution {arn}"):
+            return Execution.from_api(stepfunctions.describe_execution(executionArn=arn))
+    except stepfunctions.exceptions.ExecutionDoesNotExist:
+        raise NoExecution(arn) from None
+
+
+def execution_history(stepfunctions: Any, arn: str) -> list[dict[str, Any]]:
+    """The history events as GetExecutionHistory returns them, oldest first."""
+    events = []
+    with attempting(f"reading the history of execution {arn}"):
+        for page in stepfunctions.get_paginator("get_execution_history").paginate(executionArn=arn):
+            events += page["events"]
+    return events

@@ -1,0 +1,75 @@
+"""Objects in the pipeline's buckets: source listings and the manifests the finalizer wrote."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from imgfan.aws import attempting
+from imgfan.live.errors import NoManifest, UnreadableManifest
+from imgfan_core.keys import MANIFEST_NAME, manifest_key
+
+# Reading many small manifests is latency-bound: a few concurrent GETs, one shared client.
+_MANIFEST_READERS = 16
+
+
+@dataclass(frozen=True)
+class StoredManifest:
+    bucket: str
+    key: str
+    document: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def list_object_pages(s3: Any, bucket: str, prefix: str) -> Iterator[list[dict[str, Any]]]:
+    """ListObjectsV2 ``Contents`` under ``prefix``, a page (up to 1,000 objects) at a time."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    with attempting(f"listing s3://{bucket}/{prefix}"):
+        for page in pages:
+            yield page.get("Contents", [])
+
+
+def read_manifest(s3: Any, bucket: str, output_prefix: str, source_key: str) -> StoredManifest:
+    """The manifest of ``source_key``; NoManifest until the finalizer has written one."""
+    key = manifest_key(output_prefix, source_key)
+    try:
+        with attempting(f"reading s3://{bucket}/{key}"):
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        raise NoManifest(bucket, key) from None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise UnreadableManifest(bucket, key) from None
+    return StoredManifest(bucket, key, document)
+
+
+def manifest_hashes(s3: Any, bucket: str, prefix: str) -> dict[str, str | None]:
+    """``{manifest key: its presets_hash}`` under ``prefix``; None for one that is not a manifest.
+
+    The source key is the manifest key minus the output prefix and ``/manifest.json``.
+    """
+    keys = [
+        o["Key"]
+        for page in list_object_pages(s3, bucket, prefix)
+        for o in page
+        if o["Key"].endswith("/" + MANIFEST_NAME)
+    ]
+
+    def presets_hash_of(key: str) -> str | None:
+        with attempting(f"reading s3://{bucket}/{key}"):
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        try:
+            digest = json.loads(body).get("presets_hash")
+        except (ValueError, AttributeError):
+            return None
+        return digest if isinstance(digest, str) else None
+
+    with ThreadPoolExecutor(max_workers=_MANIFEST_READERS) as pool:
+        return dict(zip(keys, pool.map(presets_hash_of, keys), strict=True))

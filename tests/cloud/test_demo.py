@@ -1,0 +1,116 @@
+"""``imgfan demo`` as a user runs it: a real image and a file that is not one, end to end.
+
+Expected values come from the input files (size, dimensions) and from the copied files
+themselves, never from the code under test.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from imgfan.local.cloud import free_port
+
+pytestmark = pytest.mark.cloud
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+IMAGE = REPO_ROOT / "tests" / "fixtures" / "engine" / "concert.jpg"
+# Characters HTML must escape, in a key S3 accepts.
+IMAGE_KEY = "concert & <friends>.jpg"
+NOT_AN_IMAGE_KEY = "notes.jpg"
+PRESETS = [p["name"] for p in json.loads((REPO_ROOT / "presets.json").read_text())["presets"]]
+
+
+class ImageSources(HTMLParser):
+    def __init__(self, text: str):
+        super().__init__()
+        self.sources: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources.append(dict(attrs)["src"])
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """Run the demo once; (completed process, its output folder, the uploaded files)."""
+    inputs = tmp_path_factory.mktemp("demo-inputs")
+    image = inputs / IMAGE_KEY
+    shutil.copyfile(IMAGE, image)
+    not_an_image = inputs / NOT_AN_IMAGE_KEY
+    not_an_image.write_text("a shopping list, not a photo\n")
+    out = tmp_path_factory.mktemp("demo-out")
+    imgfan = Path(sys.executable).with_name("imgfan")  # the installed entry point
+    done = subprocess.run(
+        [str(imgfan), "demo", str(image), str(not_an_image), "--port", str(free_port()), "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    return done, out, {IMAGE_KEY: image, NOT_AN_IMAGE_KEY: not_an_image}
+
+
+def copied_manifest(out: Path, key: str) -> tuple[dict, Path]:
+    """The manifest the demo copied for ``key``, and the folder it sits in."""
+    [folder] = [d for d in out.iterdir() if d.is_dir() and json.loads(
+        (d / "manifest.json").read_text())["source"]["key"] == key]
+    return json.loads((folder / "manifest.json").read_text()), folder
+
+
+def test_demo_exits_0_when_every_file_got_a_manifest(demo):
+    done, out, _ = demo
+    assert done.returncode == 0, done.stderr
+    assert f"contact sheet: {(out / 'index.html').resolve()}" in done.stdout
+
+
+def test_table_shows_the_source_every_preset_and_the_manifest_key(demo):
+    done, _, files = demo
+    width, height = Image.open(IMAGE).size
+    size = files[IMAGE_KEY].stat().st_size
+    lines = done.stdout.splitlines()
+    head = lines.index(f"{IMAGE_KEY}  (jpeg, {width}x{height}, {size:,} bytes)  status: complete")
+    table = lines[head + 1 : head + 2 + len(PRESETS)]
+    assert table[0].split() == ["preset", "size", "format", "bytes"]
+    assert [row.split()[0] for row in table[1:]] == PRESETS
+    assert lines[head + 2 + len(PRESETS)] == f"  manifest: {IMAGE_KEY}/manifest.json"
+
+    [failed] = [i for i, line in enumerate(lines) if line.startswith(f"{NOT_AN_IMAGE_KEY}  (")]
+    assert lines[failed].endswith("status: failed")
+    rows = lines[failed + 2 : failed + 2 + len(PRESETS)]
+    assert [row.split()[:3] for row in rows] == [[name, "FAILED", "NotAnImage:"] for name in PRESETS]
+
+
+def test_copied_variants_are_the_images_their_manifest_describes(demo):
+    _, out, _ = demo
+    manifest, folder = copied_manifest(out, IMAGE_KEY)
+    assert [v["preset"] for v in manifest["variants"]] == PRESETS
+    for variant in manifest["variants"]:
+        assert variant["status"] == "ok"
+        path = folder / variant["key"].rsplit("/", 1)[-1]
+        assert path.stat().st_size == variant["bytes"]
+        with Image.open(path) as copied:
+            assert copied.size == (variant["width"], variant["height"])
+            assert copied.format.lower() == variant["format"]
+
+    failed, failed_folder = copied_manifest(out, NOT_AN_IMAGE_KEY)
+    assert failed["status"] == "failed"
+    assert sorted(p.name for p in failed_folder.iterdir()) == ["manifest.json"]
+
+
+def test_contact_sheet_names_each_key_and_shows_only_files_that_exist(demo):
+    _, out, _ = demo
+    text = (out / "index.html").read_text(encoding="utf-8")
+    for key in (IMAGE_KEY, NOT_AN_IMAGE_KEY):
+        assert html.escape(key) in text
+    assert IMAGE_KEY not in text  # only escaped
+    files = [src for src in ImageSources(text).sources if not src.startswith("data:")]
+    assert len(files) == len(PRESETS)
+    for src in files:
+        assert (out / src).is_file(), src
