@@ -65,6 +65,16 @@ class Pipeline:
             return manifest
         raise AssertionError(f"no manifest for {key!r} within {timeout}s; executions: {self.executions()}")
 
+    def wait_for_manifest_with(self, key: str, condition, timeout: float = 120) -> dict:
+        """Wait until the key's manifest satisfies ``condition`` (e.g. a newer render replaced it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            manifest = self.manifest(key, timeout=timeout)
+            if condition(manifest):
+                return manifest
+            time.sleep(0.3)
+        raise AssertionError(f"the manifest of {key!r} never met the condition")
+
     def executions(self) -> list[dict]:
         paginator = self.stepfunctions.get_paginator("list_executions")
         return [e for page in paginator.paginate(stateMachineArn=self.outputs["StateMachineArn"])
@@ -98,6 +108,28 @@ class Pipeline:
             QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+@pytest.fixture
+def cli_env(monkeypatch, cloud):
+    """The environment `imgfan local up` prints: commands reach the embedded cloud without flags."""
+    for name, value in cloud.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def cli(cli_env, capsys):
+    """Run ``imgfan ...`` against the embedded cloud; returns (exit code, stdout, stderr)."""
+    from imgfan.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -250,7 +250,7 @@ class OutputTarget(_Strict):
 def _long_lived(cache_control: str) -> bool:
     """``immutable``, or a max-age/s-maxage of more than a day: too long for bytes that can change."""
     directives = cache_control.lower()
-    ages = [int(age) for age in re.findall(r"(?:s-)?max-age\s*=\s*(\d+)", directives)]
+    ages = [int(age) for age in re.findall(r"(?:s-maxage|max-age)\s*=\s*(\d+)", directives)]
     return "immutable" in directives or any(age > STABLE_MAX_AGE for age in ages)
 
 

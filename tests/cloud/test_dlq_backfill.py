@@ -15,29 +15,11 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from imgfan.cli import main
 from imgfan_core.keys import manifest_key
 from imgfan_core.presets import parse_presets, presets_hash
 
 SAMPLES = Path(str(resources.files("imgfan") / "samples"))
 PHOTO = (SAMPLES / "nikon-with-gps.jpg").read_bytes()
-
-
-@pytest.fixture
-def cli(pipeline, monkeypatch, capsys):
-    """Run ``imgfan ...`` against the embedded cloud; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main([*argv, "--endpoint-url", pipeline.cloud.endpoint_url])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 def s3_event(bucket: str, key: str, etag: str, size: int, event_name: str = "ObjectCreated:Put",

@@ -14,12 +14,6 @@ pytestmark = pytest.mark.cloud
 PHOTO = (Path(str(resources.files("imgfan") / "samples")) / "nikon-with-gps.jpg").read_bytes()
 
 
-@pytest.fixture
-def cli_env(monkeypatch, cloud):
-    for name, value in cloud.environment().items():
-        monkeypatch.setenv(name, value)
-
-
 def test_show_prints_states_and_one_row_per_map_iteration(pipeline, cli_env, capsys):
     key = "executions-cli/timeline.jpg"
     pipeline.upload(key, PHOTO)

@@ -18,12 +18,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PHOTO = (Path(str(resources.files("imgfan") / "samples")) / "nikon-with-gps.jpg").read_bytes()
 
 
-@pytest.fixture
-def cli_env(monkeypatch, cloud):
-    for name, value in cloud.environment().items():
-        monkeypatch.setenv(name, value)
-
-
 def test_pushed_presets_apply_to_the_next_upload_without_redeploy(pipeline, cli_env, tmp_path, capsys):
     original = pipeline.ssm.get_parameter(Name=pipeline.outputs["PresetsParameterName"])["Parameter"]["Value"]
     document = json.loads((REPO_ROOT / "presets.json").read_text())

@@ -11,6 +11,7 @@ from typing import Any
 from imgfan.aws import attempting
 from imgfan.live.errors import NoManifest, UnreadableManifest
 from imgfan_core.keys import MANIFEST_NAME, manifest_key
+from imgfan_core.manifest import MANIFEST_SCHEMA_VERSION
 
 # Reading many small manifests is latency-bound: a few concurrent GETs, one shared client.
 _MANIFEST_READERS = 16
@@ -51,7 +52,9 @@ def read_manifest(s3: Any, bucket: str, output_prefix: str, source_key: str) -> 
 
 
 def manifest_hashes(s3: Any, bucket: str, prefix: str) -> dict[str, str | None]:
-    """``{manifest key: its presets_hash}`` under ``prefix``; None for one that is not a manifest.
+    """``{manifest key: its presets_hash}`` under ``prefix``; None for one that is not a manifest
+    of the current shape (``schema``), so manifests written by an older release count as stale and
+    ``backfill --only-stale`` moves their images to the current key layout.
 
     The source key is the manifest key minus the output prefix and ``/manifest.json``.
     """
@@ -66,8 +69,11 @@ def manifest_hashes(s3: Any, bucket: str, prefix: str) -> dict[str, str | None]:
         with attempting(f"reading s3://{bucket}/{key}"):
             body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         try:
-            digest = json.loads(body).get("presets_hash")
+            document = json.loads(body)
+            digest = document.get("presets_hash")
         except (ValueError, AttributeError):
+            return None
+        if document.get("schema") != MANIFEST_SCHEMA_VERSION:
             return None
         return digest if isinstance(digest, str) else None
 
