@@ -38,8 +38,14 @@ def _alarm(scope: Construct, construct_id: str, description: str, metric: cloudw
     )
 
 
+def bad_uploads_metric(period: Duration) -> cloudwatch.Metric:
+    """Images whose manifest is ``failed``, as the finalizer counts them (Powertools EMF)."""
+    return cloudwatch.Metric(namespace="Imgfan", metric_name="ImagesFailed",
+                             dimensions_map={"service": "imgfan-finalizer"}, period=period, statistic="Sum")
+
+
 def add_alarms(scope: Construct, *, dead_letter_queue: sqs.IQueue, state_machine: sfn.StateMachine,
-               resizer: lambda_.Function, resizer_error_threshold: int,
+               resizer: lambda_.Function, resizer_error_threshold: int, bad_upload_threshold: int,
                topic: sns.ITopic | None) -> list[cloudwatch.Alarm]:
     five_minutes = Duration.minutes(5)
     alarms = [
@@ -48,8 +54,20 @@ def add_alarms(scope: Construct, *, dead_letter_queue: sqs.IQueue, state_machine
                "(imgfan dlq list / imgfan dlq redrive)",
                dead_letter_queue.metric_approximate_number_of_messages_visible(
                    period=Duration.minutes(1), statistic="Maximum")),
-        _alarm(scope, "ExecutionsFailed", "imgfan: state machine executions failed",
-               state_machine.metric_failed(period=five_minutes, statistic="Sum")),
+        # A bad upload fails its execution on purpose (a Fail state after its manifest is written),
+        # so executions that failed for any other reason are the pipeline's problem.
+        _alarm(scope, "PipelineFailures",
+               "imgfan: executions failed for a reason other than a bad upload (a bug, a permission, "
+               "an outage); see the Step Functions console",
+               cloudwatch.MathExpression(
+                   expression="failed - FILL(bad, 0)",
+                   using_metrics={"failed": state_machine.metric_failed(period=five_minutes, statistic="Sum"),
+                                  "bad": bad_uploads_metric(five_minutes)},
+                   label="Executions failed, not counting bad uploads", period=five_minutes)),
+        _alarm(scope, "BadUploads",
+               f"imgfan: {bad_upload_threshold}+ uploads in 5 minutes were not usable images (their manifests "
+               "say why); the uploader's problem, not the pipeline's",
+               bad_uploads_metric(five_minutes), threshold=bad_upload_threshold, at_least=True),
         _alarm(scope, "ExecutionsTimedOut", "imgfan: state machine executions timed out",
                state_machine.metric_timed_out(period=five_minutes, statistic="Sum")),
         # Not-an-image uploads are raised as errors by design (and recorded in the manifest), so

@@ -135,6 +135,7 @@ class Settings(BaseModel):
     destroy_buckets: Flag = False
     access_logs: Flag = True
     resizer_error_threshold: Annotated[int, _whole(1, 100000)] = 5
+    bad_upload_threshold: Annotated[int, _whole(1, 100000)] = 10
     presets_cache_seconds: Annotated[int, _whole(0, 3600)] = 30
     nag: Flag = False
     # The completion events' bus: a name in the stack's account and region, or a bus ARN.

@@ -320,6 +320,7 @@ class ImgfanStack(Stack):
             state_machine=self.state_machine,
             resizer=self.resizer,
             resizer_error_threshold=self.settings.resizer_error_threshold,
+            bad_upload_threshold=self.settings.bad_upload_threshold,
             topic=alarm_topic(self, self.settings.alarm_topic_arn, self.settings.alarm_email),
         )
 

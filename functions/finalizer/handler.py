@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from imgfan_core.contract import ManifestInputs
-from imgfan_core.manifest import build_manifest, dumps_manifest, validate_manifest
+from imgfan_core.manifest import build_manifest, dumps_manifest, failure_of, validate_manifest
 from imgfan_core.notifications import MANIFEST_WRITTEN, manifest_written, put_event
 from imgfan_core.publish import publish_manifest
 
@@ -40,4 +40,4 @@ def handler(event, context):
     metrics.add_metric(name=f"Images{manifest['status'].capitalize()}", unit=MetricUnit.Count, value=1)
     logger.info("manifest written", extra={"key": published.key, "status": manifest["status"],
                                            "swept": len(published.deleted)})
-    return {"status": manifest["status"], "manifest_key": published.key}
+    return {"status": manifest["status"], "manifest_key": published.key, "error": failure_of(manifest)}

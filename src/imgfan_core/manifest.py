@@ -99,6 +99,16 @@ def manifest_status(variants: list[VariantResult], source_error: ErrorRecord | N
     return "complete" if ok == len(variants) else "partial"
 
 
+def failure_of(manifest: dict[str, Any]) -> dict[str, str] | None:
+    """Why a ``failed`` manifest failed: the source's error, else the first failed preset's."""
+    if manifest["status"] != "failed":
+        return None
+    if manifest["error"] is not None:
+        return manifest["error"]
+    failed = [v["error"] for v in manifest["variants"] if v["status"] == "failed"]
+    return failed[0] if failed else {"type": "NoVariants", "message": "no preset produced a variant"}
+
+
 def dumps_manifest(document: dict[str, Any]) -> bytes:
     """The bytes the finalizer writes: stable key order so identical manifests diff cleanly."""
     return (json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8")

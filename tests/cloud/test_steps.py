@@ -77,17 +77,23 @@ def test_invalid_presets_in_the_parameter_fail_the_batch_so_nothing_is_lost(pipe
     assert not [e for e in pipeline.executions() if e["name"].startswith("render-never.jpg-")]
 
 
-def test_a_permanent_error_gets_exactly_one_attempt(pipeline):
+def test_a_permanent_error_gets_exactly_one_attempt_and_fails_the_execution_after_the_manifest(pipeline):
     key = f"steps/text-{uuid.uuid4().hex[:8]}.jpg"
     pipeline.upload(key, b"plain text, not an image\n" * 10)
     manifest = pipeline.manifest(key)
     assert manifest["error"]["type"] == "NotAnImage"
-    history = pipeline.stepfunctions.get_execution_history(executionArn=manifest["execution"]["arn"],
-                                                           maxResults=1000)["events"]
+    arn = manifest["execution"]["arn"]
+    described = pipeline.wait_for_execution(arn)
+    # The console, `executions list --status FAILED` and the alarms see a bad upload as failed.
+    assert described["status"] == "FAILED"
+    assert described["error"] == "NotAnImage" and described["cause"] == manifest["error"]["message"]
+    history = pipeline.stepfunctions.get_execution_history(executionArn=arn, maxResults=1000)["events"]
     scheduled = [e for e in history if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled")]
     # Analyze once (no retry), no Map iteration at all, then Finalize once.
     assert len(scheduled) == 2
     assert not [e for e in history if e["type"] == "MapIterationStarted"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
+    assert entered[-2:] == ["Outcome", "ImageFailed"]
 
 
 def test_the_finalizer_refuses_a_manifest_that_breaks_its_schema_and_writes_nothing(pipeline):

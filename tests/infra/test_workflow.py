@@ -95,8 +95,16 @@ def test_presets_parameter_holds_the_presets_file(standard):
 
 
 def _alarm_metrics(cfn):
-    return {(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")): a["Properties"]
-            for a in cfn.of_type("AWS::CloudWatch::Alarm").values()}
+    """Alarms by (namespace, metric); a metric-math alarm by ("math", its expression)."""
+    alarms = {}
+    for alarm in cfn.of_type("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        if "Metrics" in props:
+            [expression] = [m["Expression"] for m in props["Metrics"] if "Expression" in m]
+            alarms[("math", expression)] = props
+        else:
+            alarms[(props.get("Namespace"), props.get("MetricName"))] = props
+    return alarms
 
 
 def test_alarms_watch_the_dlq_executions_and_the_resizer(any_variant):
@@ -106,17 +114,26 @@ def test_alarms_watch_the_dlq_executions_and_the_resizer(any_variant):
         any_variant.logical_id("DeadLetterQueue", "AWS::SQS::Queue"), "QueueName"]}}]
     assert (dlq["Threshold"], dlq["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     state_machine = any_variant.one("AWS::StepFunctions::StateMachine")[0]
-    for metric in ("ExecutionsFailed", "ExecutionsTimedOut"):
-        alarm = alarms[("AWS/States", metric)]
-        assert alarm["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}]
-        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    timed_out = alarms[("AWS/States", "ExecutionsTimedOut")]
+    assert timed_out["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}]
+    assert (timed_out["Threshold"], timed_out["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    # Pipeline failures: failed executions minus the bad uploads, which fail on purpose.
+    pipeline = alarms[("math", "failed - FILL(bad, 0)")]
+    inputs = {m["Id"]: m["MetricStat"]["Metric"] for m in pipeline["Metrics"] if "MetricStat" in m}
+    assert inputs["failed"]["MetricName"] == "ExecutionsFailed"
+    assert inputs["failed"]["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}]
+    assert (inputs["bad"]["Namespace"], inputs["bad"]["MetricName"]) == ("Imgfan", "ImagesFailed")
+    assert (pipeline["Threshold"], pipeline["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    bad = alarms[("Imgfan", "ImagesFailed")]
+    assert bad["Dimensions"] == [{"Name": "service", "Value": "imgfan-finalizer"}]
+    assert (bad["Threshold"], bad["ComparisonOperator"]) == (10, "GreaterThanOrEqualToThreshold")
     resizer = any_variant.function("resizer")[0]
     for metric in ("Errors", "Throttles"):
         alarm = alarms[("AWS/Lambda", metric)]
         assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": resizer}}]
     errors = alarms[("AWS/Lambda", "Errors")]
     assert (errors["Threshold"], errors["ComparisonOperator"]) == (5, "GreaterThanOrEqualToThreshold")
-    assert len(alarms) == 5
+    assert len(alarms) == 6
 
 
 def test_alarms_notify_the_topic_only_when_asked(standard, hardened):
