@@ -1,7 +1,6 @@
 """Finalizer: every variant result of one execution → the key's current ``manifest.json``, then one
 ``Manifest Written`` event. An execution whose source was replaced or deleted meanwhile writes nothing."""
 
-import os
 from datetime import UTC, datetime
 
 import boto3
@@ -10,25 +9,22 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from imgfan_core.contract import ManifestInputs
 from imgfan_core.manifest import build_manifest, dumps_manifest, failure_of, validate_manifest
-from imgfan_core.notifications import MANIFEST_WRITTEN, manifest_written, put_event
+from imgfan_core.notifications import MANIFEST_WRITTEN, Announcer, manifest_written
 from imgfan_core.publish import publish_manifest
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 s3 = boto3.client("s3")
-events = boto3.client("events")
-
-EVENT_BUS = os.environ.get("EVENT_BUS_NAME", "default")
-# The CDN's URL (or the embedded cloud's S3 endpoint); presets' output.public_base_url wins over it.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+announcer = Announcer.from_environment(boto3.client("events"))
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    inputs = ManifestInputs.from_state(event["state"], event["execution"]).with_default_base_url(PUBLIC_BASE_URL)
+    inputs = ManifestInputs.from_state(event["state"], event["execution"])
+    inputs = inputs.with_default_base_url(announcer.public_base_url)
     manifest = validate_manifest(build_manifest(inputs, now=datetime.now(UTC)))
     published = publish_manifest(s3, inputs, manifest, dumps_manifest(manifest))
     if not published.written:
@@ -36,7 +32,7 @@ def handler(event, context):
         metrics.add_metric(name="SupersededExecutions", unit=MetricUnit.Count, value=1)
         return {"status": "superseded", "manifest_key": published.key, "reason": published.skipped_because}
     detail = manifest_written(manifest, inputs.source, published.key, inputs.output.public_base_url)
-    put_event(events, EVENT_BUS, MANIFEST_WRITTEN, detail)
+    announcer.send(MANIFEST_WRITTEN, detail)
     metrics.add_metric(name=f"Images{manifest['status'].capitalize()}", unit=MetricUnit.Count, value=1)
     logger.info("manifest written", extra={"key": published.key, "status": manifest["status"],
                                            "swept": len(published.deleted)})

@@ -8,6 +8,8 @@ same manifest) instead of an application never hearing about the image.
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -65,3 +67,21 @@ def put_event(events: Any, bus: str, detail_type: str, detail: dict[str, Any]) -
         failure = response["Entries"][0]
         raise TransientError(f"EventBridge refused the {detail_type} event on {bus}: "
                              f"{failure.get('ErrorCode')}: {failure.get('ErrorMessage')}")
+
+
+@dataclass(frozen=True)
+class Announcer:
+    """Where a function's events go and which public base URL they carry, from its environment:
+    EVENT_BUS_NAME (the stack's eventBus setting) and PUBLIC_BASE_URL (the CDN, or the embedded
+    cloud's S3 endpoint; empty when neither), which presets' output.public_base_url overrides."""
+
+    events: Any
+    bus: str = "default"
+    public_base_url: str | None = None
+
+    @classmethod
+    def from_environment(cls, events: Any) -> Announcer:
+        return cls(events, os.environ.get("EVENT_BUS_NAME", "default"), os.environ.get("PUBLIC_BASE_URL") or None)
+
+    def send(self, detail_type: str, detail: dict[str, Any]) -> None:
+        put_event(self.events, self.bus, detail_type, detail)

@@ -31,10 +31,9 @@ from imgfan_core.contract import ManifestInputs, SourceRef
 from imgfan_core.errors import TransientError
 from imgfan_core.keys import MANIFEST_NAME, manifest_key, output_folder
 from imgfan_core.manifest import MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE
-from imgfan_core.storage import error_code, retryable
+from imgfan_core.storage import delete_keys, error_code, list_folder, retryable
 # Each lost compare-and-swap means another finalizer of the same key just won; a few rounds settle it.
 _MAX_ROUNDS = 5
-_DELETE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -72,16 +71,12 @@ def variant_keys(manifest: dict[str, Any] | None) -> set[str]:
     return {v["key"] for v in (manifest or {}).get("variants", []) if v.get("key")}
 
 
-def sweepable(listing: list[dict[str, Any]], folder: str, keep: set[str], older_than: datetime) -> list[str]:
-    """Direct children of ``folder`` that no kept manifest names and that predate ``older_than``."""
-    doomed = []
-    for item in listing:
-        name = item["Key"][len(folder):]
-        if "/" in name or name == MANIFEST_NAME or item["Key"] in keep:
-            continue  # a nested source's folder, the pointer itself, or a kept variant
-        if item["LastModified"] < older_than:
-            doomed.append(item["Key"])
-    return doomed
+def sweepable(folder_entries: list[dict[str, Any]], keep: set[str], older_than: datetime) -> list[str]:
+    """Objects of a folder that no kept manifest names, that predate ``older_than``, and that are
+    not the manifest itself."""
+    return [item["Key"] for item in folder_entries
+            if item["Key"].rsplit("/", 1)[-1] != MANIFEST_NAME and item["Key"] not in keep
+            and item["LastModified"] < older_than]
 
 
 def publish_manifest(s3: Any, inputs: ManifestInputs, manifest: dict[str, Any], body: bytes) -> Publication:
@@ -147,10 +142,6 @@ def _put_if_unchanged(s3: Any, bucket: str, key: str, body: bytes, previous_etag
 
 
 def _sweep(s3: Any, bucket: str, folder: str, keep: set[str], older_than: datetime) -> list[str]:
-    listing = [item for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder)
-               for item in page.get("Contents", [])]
-    doomed = sweepable(listing, folder, keep, older_than)
-    for start in range(0, len(doomed), _DELETE_BATCH):
-        batch = [{"Key": key} for key in doomed[start:start + _DELETE_BATCH]]
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+    doomed = sweepable(list_folder(s3, bucket, folder), keep, older_than)
+    delete_keys(s3, bucket, doomed)
     return doomed

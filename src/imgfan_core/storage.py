@@ -67,3 +67,24 @@ def write_object(s3: Any, bucket: str, key: str, body: bytes, content_type: str,
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control)
     except (ClientError, BotoCoreError) as exc:
         raise retryable(exc, f"s3://{bucket}/{key}") from exc
+
+
+# DeleteObjects takes at most this many keys per request.
+_DELETE_BATCH = 1000
+
+
+def list_folder(s3: Any, bucket: str, folder: str) -> list[dict[str, Any]]:
+    """The objects directly in ``folder`` (ListObjectsV2 entries), not in folders below it.
+
+    Only direct children: "a.jpg/" must not take in the outputs of a source named "a.jpg/b.jpg".
+    """
+    entries = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder):
+        entries += [item for item in page.get("Contents", []) if "/" not in item["Key"][len(folder):]]
+    return entries
+
+
+def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
+    for start in range(0, len(keys), _DELETE_BATCH):
+        batch = [{"Key": key} for key in keys[start:start + _DELETE_BATCH]]
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})

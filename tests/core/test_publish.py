@@ -33,19 +33,17 @@ def listing(*entries):
     return [{"Key": key, "LastModified": T0 + timedelta(seconds=offset)} for key, offset in entries]
 
 
-def test_the_sweep_keeps_named_variants_the_pointer_nested_folders_and_anything_newer():
-    folder = "v/cat.jpg/"
+def test_the_sweep_keeps_named_variants_the_pointer_and_anything_newer():
     objects = listing(
         ("v/cat.jpg/thumb.111.webp", -100),       # oldest generation: goes
         ("v/cat.jpg/thumb.222.webp", -50),        # previous manifest's: stays
         ("v/cat.jpg/thumb.333.webp", -1),         # current manifest's: stays
         ("v/cat.jpg/manifest.json", -1),          # the pointer itself
-        ("v/cat.jpg/inner.jpg/manifest.json", -200),  # another source's folder
         ("v/cat.jpg/thumb.444.webp", 5),          # written after the current source: a newer upload's
         ("v/cat.jpg/thumb.555.webp", 0),          # same instant as the source: not provably older
     )
     keep = {"v/cat.jpg/thumb.222.webp", "v/cat.jpg/thumb.333.webp"}
-    assert sweepable(objects, folder, keep, older_than=T0) == ["v/cat.jpg/thumb.111.webp"]
+    assert sweepable(objects, keep, older_than=T0) == ["v/cat.jpg/thumb.111.webp"]
 
 
 def test_variant_keys_reads_ok_and_failed_variants_and_tolerates_no_manifest():

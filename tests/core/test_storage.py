@@ -125,3 +125,16 @@ def test_other_client_errors_stay_as_botocore_raised_them(code):
 def test_connection_failures_are_transient():
     classified = storage._classify_source_error(EndpointConnectionError(endpoint_url="http://s3"), "s3://b/k")
     assert type(classified) is TransientError and str(classified).startswith("s3://b/k: ")
+
+
+def test_list_folder_sees_direct_children_only_and_delete_keys_removes_them_in_batches(s3, bucket):
+    folder = "v/a.jpg/"
+    for name in ("thumb.1.webp", "manifest.json", "inner.jpg/manifest.json"):
+        s3.put_object(Bucket=bucket, Key=folder + name, Body=b"x")
+    s3.put_object(Bucket=bucket, Key="v/a.jpg.other/x.webp", Body=b"x")
+    entries = storage.list_folder(s3, bucket, folder)
+    assert sorted(e["Key"] for e in entries) == [folder + "manifest.json", folder + "thumb.1.webp"]
+    assert all("LastModified" in e for e in entries)
+    storage.delete_keys(s3, bucket, [e["Key"] for e in entries])
+    remaining = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert sorted(remaining) == sorted([folder + "inner.jpg/manifest.json", "v/a.jpg.other/x.webp"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,6 @@ import pytest
 from imgfan.synth import synthesize, template_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# infra/ is the CDK app, run from the repository root (python -m infra.app), not an installed
-# package: the settings tests import it from there.
-sys.path.insert(0, str(REPO_ROOT))
 
 CONTEXTS = {
     "standard": {"nag": "true"},
