@@ -157,3 +157,14 @@ def test_manifest_written_and_outputs_deleted_events_reach_a_subscribed_queue(pi
     jsonschema.validate(deleted, EVENT_SCHEMA)
     assert deleted["detail"]["deleted"] == len(manifest["variants"]) + 1
     assert pipeline.s3.list_objects_v2(Bucket=pipeline.output_bucket, Prefix=f"{good}/").get("KeyCount") == 0
+
+
+def test_pushing_stable_keys_with_an_immutable_cache_control_is_refused(pipeline, cli, write_presets, repo_presets):
+    name = pipeline.outputs["PresetsParameterName"]
+    before = pipeline.ssm.get_parameter(Name=name)["Parameter"]
+    document = dict(repo_presets, output={"key_style": "stable", "cache_control": "public, max-age=31536000, immutable"})
+    code, out, err = cli("presets", "push", str(write_presets(document)))
+    assert code == 1
+    assert "output.cache_control" in err and "key_style 'stable'" in err
+    after = pipeline.ssm.get_parameter(Name=name)["Parameter"]
+    assert (after["Version"], after["Value"]) == (before["Version"], before["Value"])

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from imgfan.cli import main
+from imgfan_core.manifest import MANIFEST_SCHEMA_VERSION
 from imgfan_core.presets import parse_presets, presets_hash
 
 pytestmark = pytest.mark.cloud
@@ -87,7 +88,7 @@ def test_push_refuses_output_overlapping_the_real_source_bucket(
 
 def put_manifest(s3, bucket, key, digest):
     s3.put_object(
-        Bucket=bucket, Key=f"{key}/manifest.json", Body=json.dumps({"presets_hash": digest}).encode()
+        Bucket=bucket, Key=f"{key}/manifest.json", Body=json.dumps({"schema": MANIFEST_SCHEMA_VERSION, "presets_hash": digest}).encode()
     )
 
 
