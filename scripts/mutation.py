@@ -76,8 +76,10 @@ MUTANTS = (
         "no-such-key-is-transient",
         "src/imgfan_core/storage.py",
         '_MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}\n'
+        '_REPLACED_CODES = {"PreconditionFailed", "412"}\n'
         '_THROTTLING_CODES = {"SlowDown",',
         '_MISSING_CODES = {"NoSuchVersion", "404", "NotFound"}\n'
+        '_REPLACED_CODES = {"PreconditionFailed", "412"}\n'
         '_THROTTLING_CODES = {"NoSuchKey", "SlowDown",',
     ),
     # A transparent PNG tagged with a wide-gamut profile would come out opaque.

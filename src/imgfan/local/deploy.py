@@ -109,7 +109,8 @@ def let_browsers_read(session_clients: Any, bucket: str) -> None:
     """
     policy = {"Version": "2012-10-17", "Statement": [{
         "Sid": "EmbeddedCloudStandsInForTheCdn", "Effect": "Allow", "Principal": "*",
-        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+        # moto checks a HEAD against "s3:HeadObject" (AWS needs only s3:GetObject), so `curl -I` works too.
+        "Action": ["s3:GetObject", "s3:HeadObject"], "Resource": f"arn:aws:s3:::{bucket}/*",
     }]}
     session_clients("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
