@@ -220,9 +220,21 @@ class OutputTarget(_Strict):
 
 
 class Limits(_Strict):
-    max_input_pixels: int = Field(default=InputLimits.max_input_pixels, gt=0, description="Refuse sources with more pixels.")
+    max_input_pixels: int = Field(
+        default=InputLimits.max_input_pixels,
+        gt=0,
+        description="Refuse sources with more pixels (checked in the header, before decoding). A baseline "
+        "JPEG is decoded at reduced scale, so this is its limit; other sources also answer to "
+        "max_full_decode_pixels.",
+    )
     max_input_bytes: int = Field(default=InputLimits.max_input_bytes, gt=0, description="Refuse larger source objects.")
     max_animation_frames: int = Field(default=InputLimits.max_animation_frames, gt=0, description="Refuse animations with more frames.")
+    max_full_decode_pixels: int = Field(
+        default=InputLimits.max_full_decode_pixels,
+        gt=0,
+        description="Refuse sources that must be decoded at full size (PNG, WebP, GIF, TIFF, AVIF, HEIC and "
+        "progressive JPEG) with more pixels; set from the resizer's memory (see the README).",
+    )
 
     def to_spec(self) -> InputLimits:
         return InputLimits(**self.model_dump())

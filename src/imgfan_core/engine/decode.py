@@ -26,6 +26,10 @@ ALLOWED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "TIFF", "AVIF", "HEIF")
 # a HEIF's extra top-level images are bursts or depth maps: both keep their primary image.
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP", "AVIF")
 ORIENTATION_TAG = 0x0112
+# libjpeg decodes a baseline JPEG at 1/2, 1/4 or 1/8 scale and never holds the whole picture. A
+# progressive JPEG needs every DCT coefficient (2 bytes a sample) before its first pixel, and the
+# other decoders hand over the full-size image: those answer to limits.max_full_decode_pixels.
+SCALED_DECODE_FORMATS = ("JPEG", "MPO")
 # ISO-BMFF brands handled by pillow-heif; AVIF brands stay with Pillow's built-in plugin.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -128,7 +132,30 @@ def open_image(data: bytes, limits: InputLimits) -> ImageFile.ImageFile:
         raise classify(exc) from None
     finally:
         Image.MAX_IMAGE_PIXELS = pillow_limit
+    _check_full_decode(image, limits)
     return image
+
+
+def pixel_limit(limits: InputLimits, fmt: str | None, progressive: bool = False) -> tuple[str, int]:
+    """The pixel limit a source answers to: its name under ``limits`` and its value."""
+    scaled = fmt in SCALED_DECODE_FORMATS and not progressive
+    if scaled or limits.max_full_decode_pixels >= limits.max_input_pixels:
+        return "max_input_pixels", limits.max_input_pixels
+    return "max_full_decode_pixels", limits.max_full_decode_pixels
+
+
+def _check_full_decode(image: Image.Image, limits: InputLimits) -> None:
+    """The header check for sources held at full size (Pillow's guard covered max_input_pixels)."""
+    progressive = bool(image.info.get("progressive"))
+    name, limit = pixel_limit(limits, image.format, progressive)
+    pixels = image.width * image.height
+    if name == "max_full_decode_pixels" and pixels > limit:
+        what = "a progressive JPEG" if progressive else f"a {image.format} image"
+        raise ImageTooLarge(
+            f"the header declares {pixels} pixels ({image.width}x{image.height}), over "
+            f"limits.max_full_decode_pixels of {limit}: {what} is decoded at full size "
+            "(only a baseline JPEG is decoded at reduced scale)"
+        )
 
 
 def _bomb_message(exc: BaseException, limits: InputLimits) -> str:

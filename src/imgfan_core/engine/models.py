@@ -47,11 +47,18 @@ class RenderSpec(FlatRecord):
 
 @dataclass(frozen=True)
 class InputLimits(FlatRecord):
-    """Sources over any limit are refused with ImageTooLarge before their pixels are decoded."""
+    """Sources over any limit are refused with ImageTooLarge before their pixels are decoded.
 
-    max_input_pixels: int = 50_000_000
-    max_input_bytes: int = 50 * 1024 * 1024
+    The defaults come from measured peak memory (``benchmarks/memory.py``, README "Engine
+    features"): a baseline JPEG is decoded at 1/2, 1/4 or 1/8 scale, so a 200 MP phone photo
+    costs little; every other source (and a progressive JPEG, whose coefficients libjpeg keeps
+    whole) is held at full size, so it gets a limit of its own.
+    """
+
+    max_input_pixels: int = 268_402_689
+    max_input_bytes: int = 100 * 1024 * 1024
     max_animation_frames: int = 200
+    max_full_decode_pixels: int = 100_000_000
 
 
 @dataclass(frozen=True)
