@@ -40,12 +40,19 @@ class SourceMissing(PermanentImageError):
     reason = "source-missing"
 
 
+class InvalidFocus(PermanentImageError):
+    """The source's ``focus`` metadata is not two fractions ``"x,y"`` between 0 and 1."""
+
+    reason = "invalid-focus"
+
+
 class TransientError(ImgfanError):
     """Worth retrying with backoff: throttling, a timeout, a dependency that blinked."""
 
 
 PERMANENT_ERROR_NAMES = tuple(
-    cls.__name__ for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing)
+    cls.__name__
+    for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing, InvalidFocus)
 )
 # Worth retrying with backoff: ours, plus what Lambda and Step Functions raise when an invocation
 # itself fails (throttled, the sandbox crashed or timed out, the service blinked).

@@ -1,4 +1,4 @@
-"""``imgfan render FILES... [--presets PATH] --out DIR [--json]``: the engine alone, no AWS.
+"""``imgfan render FILES... [--presets PATH] [--focus X,Y] --out DIR [--json]``: the engine alone, no AWS.
 
 Writes ``DIR/<file name>/<preset>.<ext>`` and ``DIR/<file name>/manifest.json`` for each file.
 A bad file costs one stderr line naming it and the reason; the other files still run and the
@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="source images")
     parser.add_argument("--presets", metavar="PATH", type=Path, default=None,
                         help="presets file (default: ./presets.json, else the repository's presets.json)")
+    parser.add_argument("--focus", metavar="X,Y", default=None,
+                        help="focal point for every cover crop, as fractions of the upright image "
+                             "(like the S3 metadata 'focus'), e.g. 0.5,0.3")
     parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(handler=run)
@@ -77,7 +80,9 @@ def _folder_names(files: list[str]) -> list[str]:
     return names
 
 
-def _render_variants(data: bytes, name: str, folder: Path, config: PresetsConfig) -> list[VariantResult]:
+def _render_variants(
+    data: bytes, name: str, folder: Path, config: PresetsConfig, focus: tuple[float, float] | None
+) -> list[VariantResult]:
     """Every preset's variant of one analysed source, written to ``folder``; failures recorded."""
     from imgfan_core.engine import render_variant
     from imgfan_core.keys import variant_key
@@ -86,7 +91,8 @@ def _render_variants(data: bytes, name: str, folder: Path, config: PresetsConfig
     folder.mkdir(parents=True, exist_ok=True)
     for preset in config.presets:
         try:
-            variant = render_variant(data, preset.to_spec(), config.limits.to_spec(), config.metadata.to_spec())
+            variant = render_variant(data, preset.to_spec(), config.limits.to_spec(), config.metadata.to_spec(),
+                                     focus=focus)
         except ImgfanError as exc:
             results.append(VariantResult.failed(preset.name, ErrorRecord.from_exception(exc)))
             continue
@@ -96,9 +102,15 @@ def _render_variants(data: bytes, name: str, folder: Path, config: PresetsConfig
     return results
 
 
-def _render_one(path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str) -> dict[str, Any]:
-    """Render one file into ``out_dir/name/`` with its manifest; returns the file's summary."""
-    from imgfan_core.engine import analyze
+def _render_one(
+    path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str, focus: str | None = None
+) -> dict[str, Any]:
+    """Render one file into ``out_dir/name/`` with its manifest; returns the file's summary.
+
+    A bad ``focus`` fails the source like a bad S3 ``focus`` metadata value does on AWS: the
+    manifest records InvalidFocus.
+    """
+    from imgfan_core.engine import analyze, parse_focus
 
     started = datetime.now(UTC)
     folder = out_dir / name
@@ -110,11 +122,12 @@ def _render_one(path: str, name: str, out_dir: Path, config: PresetsConfig, dige
                 "error": {"type": "OSError", "message": reason}, "problems": [f"{path}: cannot read: {reason}"]}
     analysis, error, variants = None, None, ()
     try:
+        point = parse_focus(focus)
         analysis = analyze(data, config.limits.to_spec())
     except ImgfanError as exc:
         error = ErrorRecord.from_exception(exc)
     else:
-        variants = tuple(_render_variants(data, name, folder, config))
+        variants = tuple(_render_variants(data, name, folder, config, point))
     inputs = ManifestInputs(
         source=SourceRef(_LOCAL_BUCKET, name, bytes=len(data)),
         output=OutputSettings(_LOCAL_BUCKET, "", config.output.cache_control),
@@ -148,10 +161,12 @@ def _problems(path: str, manifest: dict[str, Any]) -> list[str]:
             for v in manifest["variants"] if v["status"] != "ok"]
 
 
-def _render_safely(path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str) -> dict[str, Any]:
+def _render_safely(
+    path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str, focus: str | None
+) -> dict[str, Any]:
     began = time.perf_counter()
     try:
-        summary = _render_one(path, name, out_dir, config, digest)
+        summary = _render_one(path, name, out_dir, config, digest, focus)
     except Exception as exc:  # an engine bug must not hide the other files' results
         error = ErrorRecord.from_exception(exc)
         summary = {"file": path, "status": "failed", "variants": [],
@@ -171,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"cannot create {args.out}: {exc.strerror or exc}") from None
 
-    summaries = [_render_safely(path, name, args.out, config, digest)
+    summaries = [_render_safely(path, name, args.out, config, digest, args.focus)
                  for path, name in zip(args.files, _folder_names(args.files))]
     for summary in summaries:
         for line in summary["problems"]:

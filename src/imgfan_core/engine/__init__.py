@@ -4,6 +4,7 @@ Errors are ``imgfan_core.errors.PermanentImageError`` subclasses with one-line m
 """
 
 from imgfan_core.engine.api import analyze, render_variant
+from imgfan_core.engine.focus import parse_focus
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "RenderedVariant",
     "SourceInfo",
     "analyze",
+    "parse_focus",
     "render_variant",
 ]
