@@ -240,12 +240,33 @@ class Limits(_Strict):
         return InputLimits(**self.model_dump())
 
 
+KeptMetadata = Literal["copyright"]
+
+
 class MetadataPolicy(_Strict):
-    strip: bool = Field(default=MetadataSpec.strip, description="Strip EXIF (GPS included), XMP and comments.")
+    strip: bool = Field(
+        default=MetadataSpec.strip,
+        description="Strip EXIF, XMP and comments. false keeps the EXIF, but never its GPS block.",
+    )
     convert_to_srgb: bool = Field(default=MetadataSpec.convert_to_srgb, description="Convert tagged colour spaces to sRGB.")
+    keep: tuple[KeptMetadata, ...] = Field(
+        default=MetadataSpec.keep,
+        # A JSON list is a tuple here; strictness stays on for the items.
+        strict=False,
+        description="EXIF kept even when stripping: 'copyright' keeps Artist and Copyright. GPS is never kept.",
+    )
+
+    @field_validator("keep", mode="before")
+    @classmethod
+    def _gps_is_never_kept(cls, value: Any) -> Any:
+        if isinstance(value, list) and any(isinstance(item, str) and item.lower() == "gps" for item in value):
+            raise ValueError("GPS is never kept: a location must not reach a public variant; remove 'gps'")
+        if isinstance(value, str):
+            raise ValueError(f"expected a list, got {json.dumps(value)}; write [{json.dumps(value)}]")
+        return value
 
     def to_spec(self) -> MetadataSpec:
-        return MetadataSpec(**self.model_dump())
+        return MetadataSpec.from_dict(self.model_dump())
 
 
 class PresetsConfig(_Strict):

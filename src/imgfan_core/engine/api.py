@@ -7,13 +7,13 @@ also applies the crop, converts colour on the small result and encodes.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
 
 from imgfan_core.engine import animation, colour, decode, encode, geometry, placeholder, position
+from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
 
@@ -167,23 +167,6 @@ def _transform(
     return encode.for_format(resized, job.fmt, preset.background), icc_out
 
 
-def _kept_exif(image: Image.Image, metadata: MetadataSpec) -> bytes | None:
-    if metadata.strip:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exif = image.getexif()
-    except Exception:
-        return None
-    if not exif:
-        return None
-    if decode.ORIENTATION_TAG in exif:
-        # The pixels are already upright; a kept tag would rotate them a second time.
-        exif[decode.ORIENTATION_TAG] = 1
-    return exif.tobytes()
-
-
 def render_variant(
     data: bytes,
     preset: RenderSpec,
@@ -203,7 +186,7 @@ def render_variant(
     fmt = encode.resolve_format(preset.format, src.format, alpha, wants_animation)
     plan = geometry.plan(*src.upright, preset.width, preset.height, preset.fit, preset.enlarge)
     job = _Job(preset, plan, fmt, metadata, focus)
-    exif = _kept_exif(src.image, metadata)
+    exif = kept_exif(src.image, metadata)
     if wants_animation and fmt in animation.ANIMATED_OUTPUTS:
         payload, (width, height) = _render_animation(src, job, limits, exif)
     else:

@@ -63,10 +63,20 @@ class InputLimits(FlatRecord):
 
 @dataclass(frozen=True)
 class MetadataSpec(FlatRecord):
-    """What of the source's metadata survives: by default nothing, and colours in sRGB."""
+    """What of the source's metadata survives: by default nothing, and colours in sRGB.
+
+    ``keep`` names EXIF groups kept even when stripping (``copyright``: Artist and Copyright).
+    GPS is never kept, not even with ``strip`` off.
+    """
 
     strip: bool = True
     convert_to_srgb: bool = True
+    keep: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        # JSON has no tuples: a list comes back, and the record must stay hashable and equal.
+        return super().from_dict({**data, "keep": tuple(data.get("keep") or ())})
 
 
 @dataclass(frozen=True)
