@@ -84,6 +84,10 @@ class Preset(_Strict):
                     "if": {"required": ["progressive"]},
                     "then": {"properties": {"format": {"enum": list(PROGRESSIVE_FORMATS)}}},
                 },
+                {
+                    "if": {"required": ["palette"], "properties": {"palette": {"const": True}}},
+                    "then": {"required": ["format"], "properties": {"format": {"const": "png"}}},
+                },
             ]
         },
     )
@@ -126,6 +130,20 @@ class Preset(_Strict):
         default=RenderSpec.animation,
         description="Animated input: keep the first frame, or animate (webp/gif output only).",
     )
+    palette: bool = Field(
+        default=RenderSpec.palette,
+        description="png only: quantise to at most 'colours' colours with alpha kept (sharp's palette); "
+        "far smaller files for flat art, icons and most thumbnails.",
+    )
+    colours: int = Field(
+        default=RenderSpec.colours, ge=2, le=256, description="With palette: the most colours, 2-256."
+    )
+    dither: float = Field(
+        default=RenderSpec.dither,
+        json_schema_extra={"minimum": 0, "maximum": 1},
+        description="With palette: Floyd-Steinberg dithering level from 0 (none) to 1 (full), as in sharp; "
+        "pictures with alpha are not dithered.",
+    )
 
     @model_validator(mode="after")
     def _check_geometry(self) -> Preset:
@@ -154,6 +172,28 @@ class Preset(_Strict):
                 f"only jpeg output has progressive scans, and this preset writes '{self.format}'; "
                 "remove 'progressive', or use format 'jpeg' or 'original'",
             )
+        return self
+
+    @field_validator("dither")
+    @classmethod
+    def _dither_is_a_level(cls, value: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{value} is out of range; use a number from 0 (no dithering) to 1 (full)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_palette(self) -> Preset:
+        if self.palette and self.format != "png":
+            raise FieldProblem(
+                ("palette",),
+                f"only png output has a palette, and this preset writes '{self.format}'; "
+                "use format 'png', or remove 'palette'",
+            )
+        for option in ("colours", "dither"):
+            if option in self.model_fields_set and not self.palette:
+                raise FieldProblem(
+                    (option,), f"'{option}' only applies to palette output; add \"palette\": true, or remove it"
+                )
         return self
 
     def to_spec(self) -> RenderSpec:

@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image
 
-from imgfan_core.engine import animation, colour, decode, encode, geometry, placeholder, position
+from imgfan_core.engine import animation, colour, decode, encode, geometry, palette, placeholder, position
 from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
@@ -164,7 +164,10 @@ def _transform(
     if still:
         # Animation frames keep one mode throughout, so only stills lose an all-opaque alpha.
         resized = encode.drop_opaque_alpha(resized)
-    return encode.for_format(resized, job.fmt, preset.background), icc_out
+    resized = encode.for_format(resized, job.fmt, preset.background)
+    if preset.palette and job.fmt == "png":
+        resized = palette.quantize(resized, preset.colours, preset.dither)
+    return resized, icc_out
 
 
 def render_variant(

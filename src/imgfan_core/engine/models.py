@@ -43,6 +43,10 @@ class RenderSpec(FlatRecord):
     progressive: bool = True
     background: str = "#ffffff"
     animation: str = "first-frame"
+    # png only: quantise to at most ``colours`` colours, dithered at level ``dither`` (sharp's names)
+    palette: bool = False
+    colours: int = 256
+    dither: float = 1.0
 
 
 @dataclass(frozen=True)
