@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image
 
-from imgfan_core.engine import animation, colour, decode, encode, geometry, palette, placeholder, position
+from imgfan_core.engine import animation, colour, decode, encode, geometry, palette, placeholder, position, shrink
 from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
@@ -61,14 +61,16 @@ def _reported_orientation(image: Image.Image, applied: int) -> int:
 
 
 def _decode_still(src: _Source, needed: tuple[float, float]) -> Image.Image:
-    """One decode at the smallest JPEG scale covering ``needed``, upright, in a resample mode."""
+    """One decode at the smallest JPEG scale covering ``needed`` (other formats: reduced after
+    decoding, see ``shrink``), upright, in a resample mode."""
     image = src.image
     decode.draft(image, needed, src.orientation)
     image = decode.load(image)
     image = colour.fix_cmyk_inversion(image)
     mode = image.mode
     try:
-        image = colour.normalize(image)
+        # needed is upright; the decoded pixels are not turned yet (orientations 5-8 swap axes)
+        image = shrink.normalized_and_reduced(image, geometry.upright_size(needed, src.orientation), REDUCING_GAP)
     except (ValueError, OSError) as exc:
         # e.g. a LAB or float TIFF that Pillow reads but cannot convert
         raise UnsupportedImage(f"{mode} pixels are not supported ({' '.join(str(exc).split())})") from None

@@ -30,6 +30,11 @@ ORIENTATION_TAG = 0x0112
 # progressive JPEG needs every DCT coefficient (2 bytes a sample) before its first pixel, and the
 # other decoders hand over the full-size image: those answer to limits.max_full_decode_pixels.
 SCALED_DECODE_FORMATS = ("JPEG", "MPO")
+# How many times the memory of a PNG decode (the picture at 4 bytes a pixel) each decoder needs at
+# its peak, measured by benchmarks/memory.py: Pillow's WebP decoder holds libwebp's two canvases
+# and a copy of the pixels besides the picture; libavif and libheif keep their YUV planes and
+# a copy. Such a source may have that many times fewer pixels than max_full_decode_pixels.
+DECODE_COST = {"WEBP": 4, "AVIF": 2, "HEIF": 2}
 # ISO-BMFF brands handled by pillow-heif; AVIF brands stay with Pillow's built-in plugin.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -137,11 +142,13 @@ def open_image(data: bytes, limits: InputLimits) -> ImageFile.ImageFile:
 
 
 def pixel_limit(limits: InputLimits, fmt: str | None, progressive: bool = False) -> tuple[str, int]:
-    """The pixel limit a source answers to: its name under ``limits`` and its value."""
-    scaled = fmt in SCALED_DECODE_FORMATS and not progressive
-    if scaled or limits.max_full_decode_pixels >= limits.max_input_pixels:
+    """The pixel limit a source answers to: the name of the setting it comes from, and its value."""
+    if fmt in SCALED_DECODE_FORMATS and not progressive:
         return "max_input_pixels", limits.max_input_pixels
-    return "max_full_decode_pixels", limits.max_full_decode_pixels
+    full = limits.max_full_decode_pixels // DECODE_COST.get(fmt or "", 1)
+    if full >= limits.max_input_pixels:
+        return "max_input_pixels", limits.max_input_pixels
+    return "max_full_decode_pixels", full
 
 
 def _check_full_decode(image: Image.Image, limits: InputLimits) -> None:
@@ -149,13 +156,20 @@ def _check_full_decode(image: Image.Image, limits: InputLimits) -> None:
     progressive = bool(image.info.get("progressive"))
     name, limit = pixel_limit(limits, image.format, progressive)
     pixels = image.width * image.height
-    if name == "max_full_decode_pixels" and pixels > limit:
-        what = "a progressive JPEG" if progressive else f"a {image.format} image"
+    if name != "max_full_decode_pixels" or pixels <= limit:
+        return
+    declared = f"the header declares {pixels} pixels ({image.width}x{image.height})"
+    cost = DECODE_COST.get(image.format or "", 1)
+    if cost > 1:
         raise ImageTooLarge(
-            f"the header declares {pixels} pixels ({image.width}x{image.height}), over "
-            f"limits.max_full_decode_pixels of {limit}: {what} is decoded at full size "
-            "(only a baseline JPEG is decoded at reduced scale)"
+            f"{declared}, over the {limit} allowed for {image.format}: its decoder needs {cost}x the memory "
+            f"of a PNG's, so it gets 1/{cost} of limits.max_full_decode_pixels ({limits.max_full_decode_pixels})"
         )
+    what = "a progressive JPEG" if progressive else f"a {image.format} image"
+    raise ImageTooLarge(
+        f"{declared}, over limits.max_full_decode_pixels of {limit}: {what} is decoded at full size "
+        "(only a baseline JPEG is decoded at reduced scale)"
+    )
 
 
 def _bomb_message(exc: BaseException, limits: InputLimits) -> str:
