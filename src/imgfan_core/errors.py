@@ -46,13 +46,21 @@ class InvalidFocus(PermanentImageError):
     reason = "invalid-focus"
 
 
+class InvalidOverlay(PermanentImageError):
+    """A preset's overlay picture cannot be used: not an image, corrupt or too large."""
+
+    reason = "invalid-overlay"
+
+
 class TransientError(ImgfanError):
     """Worth retrying with backoff: throttling, a timeout, a dependency that blinked."""
 
 
 PERMANENT_ERROR_NAMES = tuple(
     cls.__name__
-    for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing, InvalidFocus)
+    for cls in (
+        NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing, InvalidFocus, InvalidOverlay
+    )
 )
 # Worth retrying with backoff: ours, plus what Lambda and Step Functions raise when an invocation
 # itself fails (throttled, the sandbox crashed or timed out, the service blinked).

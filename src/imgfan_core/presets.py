@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderSpec
+from imgfan_core.engine.models import InputLimits, MetadataSpec, OverlaySpec, RenderSpec
 from imgfan_core.errors import InvalidPresets
 
 SCHEMA_FILE = "presets.schema.json"
@@ -61,6 +61,44 @@ class _Strict(BaseModel):
     # Unknown keys are typos until proven otherwise: refuse them instead of ignoring them.
     # Strict types: "width": "200" is a mistake in a JSON file, not something to guess at.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _fraction(value: float, zero_allowed: bool, fix: str) -> float:
+    if not ((value >= 0 if zero_allowed else value > 0) and value <= 1):
+        raise ValueError(f"{value} is out of range; {fix}")
+    return value
+
+
+class Overlay(_Strict):
+    image: str = Field(
+        min_length=1,
+        description="The overlay picture (a PNG with alpha, typically): a key in the source bucket on AWS and "
+        "the embedded cloud; for 'imgfan render', a path relative to the presets file.",
+    )
+    position: Gravity = Field(default=OverlaySpec.position, description="Where it goes: a compass point.")
+    width: float = Field(
+        default=OverlaySpec.width,
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": 1},
+        description="Its width as a fraction of the variant's width (aspect kept; smaller if it would not fit).",
+    )
+    margin: int = Field(
+        default=OverlaySpec.margin, ge=0, le=MAX_DIMENSION, description="Pixels between it and the variant's edges."
+    )
+    opacity: float = Field(
+        default=OverlaySpec.opacity,
+        json_schema_extra={"minimum": 0, "maximum": 1},
+        description="0 (invisible) to 1 (as drawn).",
+    )
+
+    @field_validator("width")
+    @classmethod
+    def _width_is_a_fraction(cls, value: float) -> float:
+        return _fraction(value, False, "use a fraction of the variant's width above 0 and at most 1, e.g. 0.2")
+
+    @field_validator("opacity")
+    @classmethod
+    def _opacity_is_a_fraction(cls, value: float) -> float:
+        return _fraction(value, True, "use a number from 0 (invisible) to 1 (as drawn)")
 
 
 class Preset(_Strict):
@@ -144,6 +182,9 @@ class Preset(_Strict):
         description="With palette: Floyd-Steinberg dithering level from 0 (none) to 1 (full), as in sharp; "
         "pictures with alpha are not dithered.",
     )
+    overlay: Overlay | None = Field(
+        default=None, description="A watermark or logo drawn on every variant of this preset."
+    )
 
     @model_validator(mode="after")
     def _check_geometry(self) -> Preset:
@@ -177,9 +218,7 @@ class Preset(_Strict):
     @field_validator("dither")
     @classmethod
     def _dither_is_a_level(cls, value: float) -> float:
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{value} is out of range; use a number from 0 (no dithering) to 1 (full)")
-        return value
+        return _fraction(value, True, "use a number from 0 (no dithering) to 1 (full)")
 
     @model_validator(mode="after")
     def _check_palette(self) -> Preset:
@@ -197,7 +236,7 @@ class Preset(_Strict):
         return self
 
     def to_spec(self) -> RenderSpec:
-        return RenderSpec(**self.model_dump())
+        return RenderSpec.from_dict(self.model_dump())
 
 
 class SourceFilter(_Strict):

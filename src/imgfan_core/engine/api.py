@@ -15,6 +15,7 @@ from PIL import Image
 from imgfan_core.engine import animation, colour, decode, encode, geometry, palette, placeholder, position, shrink
 from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
+from imgfan_core.engine.overlay import OverlayImage, Placed, composite, prepare
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
 
 # Image.reduce() by an integer factor first while at least this much downscale remains for
@@ -108,6 +109,7 @@ class _Job:
     fmt: str
     metadata: MetadataSpec
     focus: tuple[float, float] | None = None
+    overlay: Placed | None = None
 
 
 def _crop_offset(image: Image.Image, job: _Job) -> tuple[float, float]:
@@ -163,6 +165,8 @@ def _transform(
     resized = image.resize(job.plan.crop, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
     resized, icc_out = colour.to_srgb(resized, icc, job.metadata.convert_to_srgb)
     resized = _letterbox(resized, job.plan, preset, job.fmt)
+    if job.overlay is not None:
+        resized = composite(resized, job.overlay)
     if still:
         # Animation frames keep one mode throughout, so only stills lose an all-opaque alpha.
         resized = encode.drop_opaque_alpha(resized)
@@ -179,18 +183,20 @@ def render_variant(
     metadata: MetadataSpec = MetadataSpec(),
     *,
     focus: tuple[float, float] | None = None,
+    overlay: OverlayImage | None = None,
 ) -> RenderedVariant:
     """One preset's variant of ``data``.
 
     ``focus`` is the source's focal point (``parse_focus`` of its ``focus`` metadata): every cover
-    crop is centred on it, whatever the preset's ``position``.
+    crop is centred on it, whatever the preset's ``position``. ``overlay`` is the picture that the
+    preset's ``overlay.image`` names, read by the caller; give it exactly when the preset has one.
     """
     src = _open(data, limits)
     alpha = colour.has_alpha(src.image)
     wants_animation = preset.animation == "animate" and src.animated
     fmt = encode.resolve_format(preset.format, src.format, alpha, wants_animation)
     plan = geometry.plan(*src.upright, preset.width, preset.height, preset.fit, preset.enlarge)
-    job = _Job(preset, plan, fmt, metadata, focus)
+    job = _Job(preset, plan, fmt, metadata, focus, _placed_overlay(preset, overlay, plan.canvas))
     exif = kept_exif(src.image, metadata)
     if wants_animation and fmt in animation.ANIMATED_OUTPUTS:
         payload, (width, height) = _render_animation(src, job, limits, exif)
@@ -202,6 +208,15 @@ def render_variant(
         )
         width, height = out.size
     return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))
+
+
+def _placed_overlay(preset: RenderSpec, overlay: OverlayImage | None, canvas: tuple[int, int]) -> Placed | None:
+    if preset.overlay is None and overlay is None:
+        return None
+    if preset.overlay is None or overlay is None:
+        # A caller bug, not bad input: silently skipping would publish unmarked variants.
+        raise ValueError(f"preset '{preset.name}': pass an overlay image exactly when the preset has an overlay")
+    return prepare(overlay, preset.overlay, canvas)
 
 
 def _render_animation(

@@ -28,6 +28,22 @@ class FlatRecord:
 
 
 @dataclass(frozen=True)
+class OverlaySpec(FlatRecord):
+    """A watermark or logo drawn on a preset's variants (the preset's ``overlay``).
+
+    ``image`` names the overlay picture: a key in the source bucket on AWS and the embedded
+    cloud, a path relative to the presets file for ``imgfan render``. The caller reads it and
+    hands the engine its bytes (``engine.OverlayImage``).
+    """
+
+    image: str
+    position: str = "southeast"
+    width: float = 0.2  # of the variant's width
+    margin: int = 8  # pixels from the variant's edges
+    opacity: float = 1.0
+
+
+@dataclass(frozen=True)
 class RenderSpec(FlatRecord):
     """One preset: how to turn a source into one variant."""
 
@@ -47,6 +63,14 @@ class RenderSpec(FlatRecord):
     palette: bool = False
     colours: int = 256
     dither: float = 1.0
+    overlay: OverlaySpec | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        overlay = data.get("overlay")
+        if isinstance(overlay, dict):
+            data = {**data, "overlay": OverlaySpec.from_dict(overlay)}
+        return super().from_dict(data)
 
 
 @dataclass(frozen=True)
