@@ -21,7 +21,8 @@ def check_total_pixels(size: tuple[int, int], count: int, limits: InputLimits) -
     Keeping only the first frame decodes one, which the ordinary per-image check covers.
     """
     total = size[0] * size[1] * count
-    name = "max_full_decode_pixels" if limits.max_full_decode_pixels < limits.max_input_pixels else "max_input_pixels"
+    full_decode = limits.max_full_decode_pixels < limits.max_input_pixels
+    name = "max_full_decode_pixels" if full_decode else "max_input_pixels"
     limit = min(limits.max_full_decode_pixels, limits.max_input_pixels)
     if total > limit:
         raise ImageTooLarge(

@@ -12,7 +12,17 @@ from typing import Any
 
 from PIL import Image
 
-from imgfan_core.engine import animation, colour, decode, encode, geometry, palette, placeholder, position, shrink
+from imgfan_core.engine import (
+    animation,
+    colour,
+    decode,
+    encode,
+    geometry,
+    palette,
+    placeholder,
+    position,
+    shrink,
+)
 from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.engine.overlay import OverlayImage, Placed, composite, prepare
@@ -71,7 +81,8 @@ def _decode_still(src: _Source, needed: tuple[float, float]) -> Image.Image:
     mode = image.mode
     try:
         # needed is upright; the decoded pixels are not turned yet (orientations 5-8 swap axes)
-        image = shrink.normalized_and_reduced(image, geometry.upright_size(needed, src.orientation), REDUCING_GAP)
+        stored = geometry.upright_size(needed, src.orientation)
+        image = shrink.normalized_and_reduced(image, stored, REDUCING_GAP)
     except (ValueError, OSError) as exc:
         # e.g. a LAB or float TIFF that Pillow reads but cannot convert
         raise UnsupportedImage(f"{mode} pixels are not supported ({' '.join(str(exc).split())})") from None
@@ -210,12 +221,16 @@ def render_variant(
     return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))
 
 
-def _placed_overlay(preset: RenderSpec, overlay: OverlayImage | None, canvas: tuple[int, int]) -> Placed | None:
+def _placed_overlay(
+    preset: RenderSpec, overlay: OverlayImage | None, canvas: tuple[int, int]
+) -> Placed | None:
     if preset.overlay is None and overlay is None:
         return None
     if preset.overlay is None or overlay is None:
         # A caller bug, not bad input: silently skipping would publish unmarked variants.
-        raise ValueError(f"preset '{preset.name}': pass an overlay image exactly when the preset has an overlay")
+        raise ValueError(
+            f"preset '{preset.name}': pass an overlay image exactly when the preset has an overlay"
+        )
     return prepare(overlay, preset.overlay, canvas)
 
 

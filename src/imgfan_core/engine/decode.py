@@ -162,8 +162,9 @@ def _check_full_decode(image: Image.Image, limits: InputLimits) -> None:
     cost = DECODE_COST.get(image.format or "", 1)
     if cost > 1:
         raise ImageTooLarge(
-            f"{declared}, over the {limit} allowed for {image.format}: its decoder needs {cost}x the memory "
-            f"of a PNG's, so it gets 1/{cost} of limits.max_full_decode_pixels ({limits.max_full_decode_pixels})"
+            f"{declared}, over the {limit} allowed for {image.format}: its decoder needs {cost}x the "
+            f"memory of a PNG's, so it gets 1/{cost} of limits.max_full_decode_pixels "
+            f"({limits.max_full_decode_pixels})"
         )
     what = "a progressive JPEG" if progressive else f"a {image.format} image"
     raise ImageTooLarge(

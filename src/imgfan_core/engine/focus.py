@@ -23,13 +23,16 @@ def parse_focus(value: str | None) -> tuple[float, float] | None:
     """``"0.3,0.7"`` -> ``(0.3, 0.7)``; None (no metadata) -> None; anything else -> InvalidFocus."""
     if value is None:
         return None
+    not_two = f"focus {value!r} is not two numbers 'x,y'; write two fractions from 0 to 1, {_EXAMPLE}"
     parts = value.split(",")
     if len(parts) != 2:
-        raise InvalidFocus(f"focus {value!r} is not two numbers 'x,y'; write two fractions from 0 to 1, {_EXAMPLE}")
+        raise InvalidFocus(not_two)
     try:
         x, y = float(parts[0]), float(parts[1])
     except ValueError:
-        raise InvalidFocus(f"focus {value!r} is not two numbers 'x,y'; write two fractions from 0 to 1, {_EXAMPLE}") from None
+        raise InvalidFocus(not_two) from None
     if not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in (x, y)):
-        raise InvalidFocus(f"focus {value!r} is outside the image; both fractions must be from 0 to 1, {_EXAMPLE}")
+        raise InvalidFocus(
+            f"focus {value!r} is outside the image; both fractions must be from 0 to 1, {_EXAMPLE}"
+        )
     return x, y

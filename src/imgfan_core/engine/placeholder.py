@@ -61,4 +61,8 @@ def thumbhash(image: Image.Image) -> str:
 
 
 def placeholder(image: Image.Image) -> dict[str, str]:
-    return {"data_uri": data_uri(image), "dominant_color": dominant_colour(image), "thumbhash": thumbhash(image)}
+    return {
+        "data_uri": data_uri(image),
+        "dominant_color": dominant_colour(image),
+        "thumbhash": thumbhash(image),
+    }

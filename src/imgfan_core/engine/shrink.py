@@ -27,7 +27,9 @@ _WHOLE_PICTURE_MODES = ("I", "F")
 
 def factors(size: tuple[int, int], needed: tuple[float, float], gap: float) -> tuple[int, int]:
     """Whole reduce factors per axis that keep at least ``gap`` times downscaling for the rest."""
-    return (max(1, int(size[0] / max(needed[0], 1.0) / gap)), max(1, int(size[1] / max(needed[1], 1.0) / gap)))
+    return tuple(  # type: ignore[return-value]
+        max(1, int(whole / max(wanted, 1.0) / gap)) for whole, wanted in zip(size, needed)
+    )
 
 
 def normalized_and_reduced(image: Image.Image, needed: tuple[float, float], gap: float) -> Image.Image:

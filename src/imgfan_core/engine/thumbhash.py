@@ -56,7 +56,9 @@ def _lpqa(w: int, h: int, rgba: Sequence[int], average: tuple[float, float, floa
     return l, p, q, a
 
 
-def _encode_channel(channel: list[float], w: int, h: int, nx: int, ny: int) -> tuple[float, list[float], float]:
+def _encode_channel(
+    channel: list[float], w: int, h: int, nx: int, ny: int
+) -> tuple[float, list[float], float]:
     """DCT into a DC term and AC terms normalised to 0..1, with their scale."""
     dc, ac, scale = 0.0, [], 0.0
     for cy in range(ny):
