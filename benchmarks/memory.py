@@ -49,7 +49,9 @@ FORMATS = {
     "heic": (12, 50),
 }
 RESIZER_MEMORY_MIB = 1536
-PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF", "avif": "AVIF", "heic": "HEIF"}
+PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF", "avif": "AVIF",
+                  "heic": "HEIF"}
+WITH_ALPHA = ("png-rgba", "png-palette")
 
 GENERATE = r"""
 import sys
@@ -199,7 +201,8 @@ def _print_fits(rows: list[Row], budget_mib: float) -> None:
     for label in dict.fromkeys(row.label for row in rows):
         intercept, slope = _fit([row for row in rows if row.label == label])
         reach = (budget_mib - intercept) / slope if slope > 0 else float("inf")
-        _, pixels = pixel_limit(defaults, PILLOW_FORMATS[label.split("-")[0]], "progressive" in label)
+        fmt = PILLOW_FORMATS[label.split("-")[0]]
+        _, pixels = pixel_limit(defaults, fmt, "progressive" in label, label in WITH_ALPHA)
         limit = pixels / 1e6
         at_limit = intercept + slope * limit
         print(f"{label:<22} a={intercept:5.0f} b={slope:5.2f} MiB/MP  budget reached at {reach:7.0f} MP;"
@@ -209,7 +212,8 @@ def _print_fits(rows: list[Row], budget_mib: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from: " + ", ".join(FORMATS))
+    parser.add_argument("--formats", default=",".join(FORMATS),
+                        help="comma-separated, from: " + ", ".join(FORMATS))
     parser.add_argument("--sizes", default=None, help=f"comma-separated megapixels from {sorted(SIZES)} "
                         "(default: per format)")
     parser.add_argument("--presets", type=Path, default=REPO / "presets.json")

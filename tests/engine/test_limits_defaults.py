@@ -99,16 +99,18 @@ def test_a_png_over_the_default_full_decode_limit_is_refused_from_its_header():
 SMALL = InputLimits(max_input_pixels=1_000_000, max_full_decode_pixels=40_000)
 
 
-@pytest.mark.parametrize(("fmt", "side", "allowed"), [
-    ("PNG", 200, True),     # 40,000 pixels: at the limit
-    ("PNG", 201, False),
-    ("WEBP", 100, True),    # WebP's decoder needs 4x the memory: a quarter, 10,000 pixels
-    ("WEBP", 101, False),
-    ("AVIF", 141, True),    # AVIF: half, 20,000 pixels (141 x 141 = 19,881)
-    ("AVIF", 142, False),
+@pytest.mark.parametrize(("fmt", "mode", "side", "allowed"), [
+    ("PNG", "RGB", 200, True),     # 40,000 pixels: at the limit
+    ("PNG", "RGB", 201, False),
+    ("PNG", "RGBA", 141, True),    # alpha is resampled from a premultiplied copy: half, 20,000
+    ("PNG", "RGBA", 142, False),
+    ("WEBP", "RGB", 100, True),    # WebP's decoder needs 4x the memory: a quarter, 10,000 pixels
+    ("WEBP", "RGB", 101, False),
+    ("AVIF", "RGB", 141, True),    # AVIF: half, 20,000 pixels (141 x 141 = 19,881)
+    ("AVIF", "RGB", 142, False),
 ])
-def test_decoders_that_need_more_memory_get_a_share_of_the_limit(fmt, side, allowed):
-    data = image_bytes(Image.new("RGB", (side, side), "teal"), fmt)
+def test_decoders_that_need_more_memory_get_a_share_of_the_limit(fmt, mode, side, allowed):
+    data = image_bytes(Image.new(mode, (side, side), "teal"), fmt)
     if allowed:
         assert analyze(data, SMALL).width == side
         return

@@ -10,7 +10,11 @@ So the picture is normalized and reduced by whole factors one horizontal band at
 band a multiple of the factor tall, which gives exactly the result of one ``reduce`` of the
 whole (blocks line up the same way) while the extra memory stays a band. The factor is what
 Pillow's ``resize(reducing_gap=...)`` would have picked, so the final Lanczos pass still has at
-least ``gap`` times downscaling to do.
+least ``gap`` times downscaling to do. With nothing to reduce, a picture that needs converting
+is still converted band by band.
+
+What is left is Lanczos's premultiplied copy of a picture with alpha that cannot be reduced
+first (less than ``2 x gap`` times downscaling); ``decode.pixel_limit`` accounts for it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from imgfan_core.engine import colour
 BAND_BYTES = 8 * 1024 * 1024
 # Their normalization depends on the whole picture's range, so a band cannot decide it alone.
 _WHOLE_PICTURE_MODES = ("I", "F")
+# Modes colour.normalize leaves alone (unless a transparent colour key turns them into alpha).
+_READY_MODES = ("L", "LA", "RGB", "RGBA", "CMYK")
 
 
 def factors(size: tuple[int, int], needed: tuple[float, float], gap: float) -> tuple[int, int]:
@@ -38,15 +44,16 @@ def normalized_and_reduced(image: Image.Image, needed: tuple[float, float], gap:
     ``needed`` is in the decoded image's axes (not upright).
     """
     fx, fy = factors(image.size, needed, gap)
-    if (fx, fy) == (1, 1) or image.mode in _WHOLE_PICTURE_MODES:
-        whole = colour.normalize(image)
+    ready = image.mode in _READY_MODES and "transparency" not in image.info
+    if image.mode in _WHOLE_PICTURE_MODES or (ready and (fx, fy) == (1, 1)):
+        whole = colour.normalize(image)  # returns a ready picture itself: no copy
         return whole if (fx, fy) == (1, 1) else _keep_info(whole.reduce((fx, fy)), image)
     width, height = image.size
     rows = fy * max(1, BAND_BYTES // (width * 4 * fy))
     out: Image.Image | None = None
     for top in range(0, height, rows):
         band = colour.normalize(image.crop((0, top, width, min(height, top + rows))))
-        small = band.reduce((fx, fy))
+        small = band.reduce((fx, fy)) if (fx, fy) != (1, 1) else band
         if out is None:
             out = Image.new(small.mode, (-(-width // fx), -(-height // fy)))
         out.paste(small, (0, top // fy))
