@@ -50,13 +50,28 @@ class SourceSuperseded(PermanentImageError):
     reason = "superseded"
 
 
+class InvalidFocus(PermanentImageError):
+    """The source's ``focus`` metadata is not two fractions ``"x,y"`` between 0 and 1."""
+
+    reason = "invalid-focus"
+
+
+class InvalidOverlay(PermanentImageError):
+    """A preset's overlay picture cannot be used: not an image, corrupt or too large."""
+
+    reason = "invalid-overlay"
+
+
 class TransientError(ImgfanError):
     """Worth retrying with backoff: throttling, a timeout, a dependency that blinked."""
 
 
 PERMANENT_ERROR_NAMES = tuple(
     cls.__name__
-    for cls in (NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing, SourceSuperseded)
+    for cls in (
+        NotAnImage, CorruptImage, ImageTooLarge, UnsupportedImage, SourceMissing, SourceSuperseded,
+        InvalidFocus, InvalidOverlay,
+    )
 )
 # Worth retrying with backoff: ours, plus what Lambda and Step Functions raise when an invocation
 # itself fails (throttled, the sandbox crashed or timed out, the service blinked).

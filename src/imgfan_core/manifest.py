@@ -198,7 +198,11 @@ def _upright_size(image: SourceInfo | None) -> tuple[int, int] | None:
 def _placeholder(image: SourceInfo | None) -> dict[str, Any] | None:
     if image is None or not image.placeholder:
         return None
-    return {"data_uri": image.placeholder.get("data_uri"), "dominant_color": image.placeholder.get("dominant_color")}
+    shown = {"data_uri": image.placeholder.get("data_uri"), "dominant_color": image.placeholder.get("dominant_color")}
+    # An analysis made before the ThumbHash existed (an execution in flight) has none to show.
+    if "thumbhash" in image.placeholder:
+        shown["thumbhash"] = image.placeholder["thumbhash"]
+    return shown
 
 
 def _execution(execution: ExecutionInfo, now: datetime) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderSpec
+from imgfan_core.engine.models import InputLimits, MetadataSpec, OverlaySpec, RenderSpec
 from imgfan_core.errors import InvalidPresets
 
 SCHEMA_FILE = "presets.schema.json"
@@ -68,6 +68,44 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+def _fraction(value: float, zero_allowed: bool, fix: str) -> float:
+    if not ((value >= 0 if zero_allowed else value > 0) and value <= 1):
+        raise ValueError(f"{value} is out of range; {fix}")
+    return value
+
+
+class Overlay(_Strict):
+    image: str = Field(
+        min_length=1,
+        description="The overlay picture (a PNG with alpha, typically): a key in the source bucket on AWS and "
+        "the embedded cloud; for 'imgfan render', a path relative to the presets file.",
+    )
+    position: Gravity = Field(default=OverlaySpec.position, description="Where it goes: a compass point.")
+    width: float = Field(
+        default=OverlaySpec.width,
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": 1},
+        description="Its width as a fraction of the variant's width (aspect kept; smaller if it would not fit).",
+    )
+    margin: int = Field(
+        default=OverlaySpec.margin, ge=0, le=MAX_DIMENSION, description="Pixels between it and the variant's edges."
+    )
+    opacity: float = Field(
+        default=OverlaySpec.opacity,
+        json_schema_extra={"minimum": 0, "maximum": 1},
+        description="0 (invisible) to 1 (as drawn).",
+    )
+
+    @field_validator("width")
+    @classmethod
+    def _width_is_a_fraction(cls, value: float) -> float:
+        return _fraction(value, False, "use a fraction of the variant's width above 0 and at most 1, e.g. 0.2")
+
+    @field_validator("opacity")
+    @classmethod
+    def _opacity_is_a_fraction(cls, value: float) -> float:
+        return _fraction(value, True, "use a number from 0 (invisible) to 1 (as drawn)")
+
+
 class Preset(_Strict):
     model_config = ConfigDict(
         extra="forbid",
@@ -88,6 +126,10 @@ class Preset(_Strict):
                 {
                     "if": {"required": ["progressive"]},
                     "then": {"properties": {"format": {"enum": list(PROGRESSIVE_FORMATS)}}},
+                },
+                {
+                    "if": {"required": ["palette"], "properties": {"palette": {"const": True}}},
+                    "then": {"required": ["format"], "properties": {"format": {"const": "png"}}},
                 },
             ]
         },
@@ -131,6 +173,23 @@ class Preset(_Strict):
         default=RenderSpec.animation,
         description="Animated input: keep the first frame, or animate (webp/gif output only).",
     )
+    palette: bool = Field(
+        default=RenderSpec.palette,
+        description="png only: quantise to at most 'colours' colours with alpha kept (sharp's palette); "
+        "far smaller files for flat art, icons and most thumbnails.",
+    )
+    colours: int = Field(
+        default=RenderSpec.colours, ge=2, le=256, description="With palette: the most colours, 2-256."
+    )
+    dither: float = Field(
+        default=RenderSpec.dither,
+        json_schema_extra={"minimum": 0, "maximum": 1},
+        description="With palette: Floyd-Steinberg dithering level from 0 (none) to 1 (full), as in sharp; "
+        "pictures with alpha are not dithered.",
+    )
+    overlay: Overlay | None = Field(
+        default=None, description="A watermark or logo drawn on every variant of this preset."
+    )
 
     @model_validator(mode="after")
     def _check_geometry(self) -> Preset:
@@ -161,8 +220,28 @@ class Preset(_Strict):
             )
         return self
 
+    @field_validator("dither")
+    @classmethod
+    def _dither_is_a_level(cls, value: float) -> float:
+        return _fraction(value, True, "use a number from 0 (no dithering) to 1 (full)")
+
+    @model_validator(mode="after")
+    def _check_palette(self) -> Preset:
+        if self.palette and self.format != "png":
+            raise FieldProblem(
+                ("palette",),
+                f"only png output has a palette, and this preset writes '{self.format}'; "
+                "use format 'png', or remove 'palette'",
+            )
+        for option in ("colours", "dither"):
+            if option in self.model_fields_set and not self.palette:
+                raise FieldProblem(
+                    (option,), f"'{option}' only applies to palette output; add \"palette\": true, or remove it"
+                )
+        return self
+
     def to_spec(self) -> RenderSpec:
-        return RenderSpec(**self.model_dump())
+        return RenderSpec.from_dict(self.model_dump())
 
 
 class SourceFilter(_Strict):
@@ -255,20 +334,53 @@ def _long_lived(cache_control: str) -> bool:
 
 
 class Limits(_Strict):
-    max_input_pixels: int = Field(default=InputLimits.max_input_pixels, gt=0, description="Refuse sources with more pixels.")
+    max_input_pixels: int = Field(
+        default=InputLimits.max_input_pixels,
+        gt=0,
+        description="Refuse sources with more pixels (checked in the header, before decoding). A baseline "
+        "JPEG is decoded at reduced scale, so this is its limit; other sources also answer to "
+        "max_full_decode_pixels.",
+    )
     max_input_bytes: int = Field(default=InputLimits.max_input_bytes, gt=0, description="Refuse larger source objects.")
     max_animation_frames: int = Field(default=InputLimits.max_animation_frames, gt=0, description="Refuse animations with more frames.")
+    max_full_decode_pixels: int = Field(
+        default=InputLimits.max_full_decode_pixels,
+        gt=0,
+        description="Refuse sources that must be decoded at full size (PNG, WebP, GIF, TIFF, AVIF, HEIC and "
+        "progressive JPEG) with more pixels; set from the resizer's memory (see the README).",
+    )
 
     def to_spec(self) -> InputLimits:
         return InputLimits(**self.model_dump())
 
 
+KeptMetadata = Literal["copyright"]
+
+
 class MetadataPolicy(_Strict):
-    strip: bool = Field(default=MetadataSpec.strip, description="Strip EXIF (GPS included), XMP and comments.")
+    strip: bool = Field(
+        default=MetadataSpec.strip,
+        description="Strip EXIF, XMP and comments. false keeps the EXIF, but never its GPS block.",
+    )
     convert_to_srgb: bool = Field(default=MetadataSpec.convert_to_srgb, description="Convert tagged colour spaces to sRGB.")
+    keep: tuple[KeptMetadata, ...] = Field(
+        default=MetadataSpec.keep,
+        # A JSON list is a tuple here; strictness stays on for the items.
+        strict=False,
+        description="EXIF kept even when stripping: 'copyright' keeps Artist and Copyright. GPS is never kept.",
+    )
+
+    @field_validator("keep", mode="before")
+    @classmethod
+    def _gps_is_never_kept(cls, value: Any) -> Any:
+        if isinstance(value, list) and any(isinstance(item, str) and item.lower() == "gps" for item in value):
+            raise ValueError("GPS is never kept: a location must not reach a public variant; remove 'gps'")
+        if isinstance(value, str):
+            raise ValueError(f"expected a list, got {json.dumps(value)}; write [{json.dumps(value)}]")
+        return value
 
     def to_spec(self) -> MetadataSpec:
-        return MetadataSpec(**self.model_dump())
+        return MetadataSpec.from_dict(self.model_dump())
 
 
 class PresetsConfig(_Strict):

@@ -79,7 +79,7 @@ def test_diff_configs_lists_added_removed_changed_and_settings(repo_presets):
     assert changes.added == ["tiny"]
     assert changes.removed == ["social"]
     assert changes.changed == {"thumb": ["quality 75 → 60"]}
-    assert changes.settings == ["limits.max_input_pixels 50000000 → 10"]
+    assert changes.settings == [f"limits.max_input_pixels {repo_presets['limits']['max_input_pixels']} → 10"]
     lines = changes.lines()
     assert (
         "+ preset tiny" in lines and "- preset social" in lines and "~ preset thumb: quality 75 → 60" in lines

@@ -1,4 +1,4 @@
-"""``imgfan render FILES... [--presets PATH] --out DIR [--json]``: the engine alone, no AWS.
+"""``imgfan render FILES... [--presets PATH] [--focus X,Y] --out DIR [--json]``: the engine alone, no AWS.
 
 Writes ``DIR/<file name>/<preset>.<ext>`` and ``DIR/<file name>/manifest.json`` for each file.
 A bad file costs one stderr line naming it and the reason; the other files still run and the
@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,10 @@ from imgfan_core.contract import (
     SourceRef,
     VariantResult,
 )
+from imgfan_core.engine.overlay import OverlayImage
 from imgfan_core.errors import ImgfanError, InvalidPresets
 from imgfan_core.manifest import build_manifest, dumps_manifest, validate_manifest
-from imgfan_core.presets import PresetsConfig
+from imgfan_core.presets import PresetsConfig, PresetsFile
 
 # Local renders have no buckets; the manifest's required bucket fields say where they came from.
 _LOCAL_BUCKET = "local"
@@ -42,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="source images")
     parser.add_argument("--presets", metavar="PATH", type=Path, default=None,
                         help="presets file (default: ./presets.json, else the repository's presets.json)")
+    parser.add_argument("--focus", metavar="X,Y", default=None,
+                        help="focal point for every cover crop, as fractions of the upright image "
+                             "(like the S3 metadata 'focus'), e.g. 0.5,0.3")
     parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(handler=run)
@@ -56,13 +61,39 @@ def _presets_path(given: Path | None) -> Path:
     raise CommandError("no presets.json in the current folder; pass --presets PATH")
 
 
-def load_config(given: Path | None) -> PresetsConfig:
+@dataclass(frozen=True)
+class _Run:
+    """What every file of one ``imgfan render`` is rendered with."""
+
+    config: PresetsConfig
+    digest: str
+    focus: str | None = None
+    # preset name -> its overlay picture, read relative to the presets file
+    overlays: dict[str, OverlayImage] = field(default_factory=dict)
+
+
+def load_presets(given: Path | None) -> PresetsFile:
     from imgfan_core.presets import load_presets_file
 
     try:
-        return load_presets_file(_presets_path(given)).config
+        return load_presets_file(_presets_path(given))
     except InvalidPresets as exc:
         raise CommandError(str(exc)) from None
+
+
+def read_overlays(presets: PresetsFile) -> dict[str, OverlayImage]:
+    """Each preset's overlay picture; ``overlay.image`` is a path relative to the presets file."""
+    overlays: dict[str, OverlayImage] = {}
+    for index, preset in enumerate(presets.config.presets):
+        if preset.overlay is None:
+            continue
+        path = presets.path.parent / preset.overlay.image
+        try:
+            overlays[preset.name] = OverlayImage(path.read_bytes())
+        except OSError as exc:
+            raise CommandError(f"{presets.path}: presets[{index}].overlay.image (preset '{preset.name}'): "
+                               f"cannot read {path}: {exc.strerror or exc}") from None
+    return overlays
 
 
 def _folder_names(files: list[str]) -> list[str]:
@@ -77,16 +108,20 @@ def _folder_names(files: list[str]) -> list[str]:
     return names
 
 
-def _render_variants(data: bytes, name: str, folder: Path, config: PresetsConfig) -> list[VariantResult]:
+def _render_variants(
+    data: bytes, name: str, folder: Path, run: _Run, focus: tuple[float, float] | None
+) -> list[VariantResult]:
     """Every preset's variant of one analysed source, written to ``folder``; failures recorded."""
     from imgfan_core.engine import render_variant
     from imgfan_core.keys import variant_key
 
     results = []
     folder.mkdir(parents=True, exist_ok=True)
+    config = run.config
     for preset in config.presets:
         try:
-            variant = render_variant(data, preset.to_spec(), config.limits.to_spec(), config.metadata.to_spec())
+            variant = render_variant(data, preset.to_spec(), config.limits.to_spec(), config.metadata.to_spec(),
+                                     focus=focus, overlay=run.overlays.get(preset.name))
         except ImgfanError as exc:
             results.append(VariantResult.failed(preset.name, ErrorRecord.from_exception(exc)))
             continue
@@ -96,12 +131,17 @@ def _render_variants(data: bytes, name: str, folder: Path, config: PresetsConfig
     return results
 
 
-def _render_one(path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str) -> dict[str, Any]:
-    """Render one file into ``out_dir/name/`` with its manifest; returns the file's summary."""
-    from imgfan_core.engine import analyze
+def _render_one(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, Any]:
+    """Render one file into ``out_dir/name/`` with its manifest; returns the file's summary.
+
+    A bad ``focus`` fails the source like a bad S3 ``focus`` metadata value does on AWS: the
+    manifest records InvalidFocus.
+    """
+    from imgfan_core.engine import analyze, parse_focus
 
     started = datetime.now(UTC)
     folder = out_dir / name
+    config = run.config
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -110,15 +150,16 @@ def _render_one(path: str, name: str, out_dir: Path, config: PresetsConfig, dige
                 "error": {"type": "OSError", "message": reason}, "problems": [f"{path}: cannot read: {reason}"]}
     analysis, error, variants = None, None, ()
     try:
+        point = parse_focus(run.focus)
         analysis = analyze(data, config.limits.to_spec())
     except ImgfanError as exc:
         error = ErrorRecord.from_exception(exc)
     else:
-        variants = tuple(_render_variants(data, name, folder, config))
+        variants = tuple(_render_variants(data, name, folder, run, point))
     inputs = ManifestInputs(
         source=SourceRef(_LOCAL_BUCKET, name, bytes=len(data)),
         output=OutputSettings(_LOCAL_BUCKET, "", config.output.cache_control),
-        presets_hash=digest,
+        presets_hash=run.digest,
         preset_names=tuple(preset.name for preset in config.presets),
         analysis=analysis, error=error, variants=variants,
         execution=ExecutionInfo(f"render-{name}", None, started.isoformat()),
@@ -148,10 +189,10 @@ def _problems(path: str, manifest: dict[str, Any]) -> list[str]:
             for v in manifest["variants"] if v["status"] != "ok"]
 
 
-def _render_safely(path: str, name: str, out_dir: Path, config: PresetsConfig, digest: str) -> dict[str, Any]:
+def _render_safely(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, Any]:
     began = time.perf_counter()
     try:
-        summary = _render_one(path, name, out_dir, config, digest)
+        summary = _render_one(path, name, out_dir, run)
     except Exception as exc:  # an engine bug must not hide the other files' results
         error = ErrorRecord.from_exception(exc)
         summary = {"file": path, "status": "failed", "variants": [],
@@ -164,14 +205,14 @@ def _render_safely(path: str, name: str, out_dir: Path, config: PresetsConfig, d
 def run(args: argparse.Namespace) -> int:
     from imgfan_core.presets import presets_hash
 
-    config = load_config(args.presets)
-    digest = presets_hash(config)
+    presets = load_presets(args.presets)
+    settings = _Run(presets.config, presets_hash(presets.config), args.focus, read_overlays(presets))
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandError(f"cannot create {args.out}: {exc.strerror or exc}") from None
 
-    summaries = [_render_safely(path, name, args.out, config, digest)
+    summaries = [_render_safely(path, name, args.out, settings)
                  for path, name in zip(args.files, _folder_names(args.files))]
     for summary in summaries:
         for line in summary["problems"]:
@@ -181,6 +222,6 @@ def run(args: argparse.Namespace) -> int:
                               for v in summary["variants"])
             print(f"{summary['file']}: {sizes} -> {summary['folder']}")
     if args.json:
-        json.dump({"out": str(args.out), "presets_hash": digest, "files": summaries}, sys.stdout, indent=2)
+        json.dump({"out": str(args.out), "presets_hash": settings.digest, "files": summaries}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     return 1 if any(summary["problems"] for summary in summaries) else 0

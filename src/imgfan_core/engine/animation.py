@@ -15,15 +15,19 @@ ANIMATED_OUTPUTS = ("webp", "gif")
 
 
 def check_total_pixels(size: tuple[int, int], count: int, limits: InputLimits) -> None:
-    """Animating decodes every frame, so the pixel budget covers all of them (as imgproxy does).
+    """Animating decodes every frame at full size, so the full-decode budget covers all of them
+    (as imgproxy does). Frames are decoded one at a time: this bounds the work, not the memory.
 
     Keeping only the first frame decodes one, which the ordinary per-image check covers.
     """
     total = size[0] * size[1] * count
-    if total > limits.max_input_pixels:
+    full_decode = limits.max_full_decode_pixels < limits.max_input_pixels
+    name = "max_full_decode_pixels" if full_decode else "max_input_pixels"
+    limit = min(limits.max_full_decode_pixels, limits.max_input_pixels)
+    if total > limit:
         raise ImageTooLarge(
-            f"{count} frames of {size[0]}x{size[1]} are {total} pixels to animate, over the limit of "
-            f"{limits.max_input_pixels}; keep the first frame instead"
+            f"{count} frames of {size[0]}x{size[1]} are {total} pixels to animate, over limits.{name} of "
+            f"{limit}; keep the first frame instead"
         )
 
 

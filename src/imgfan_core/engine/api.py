@@ -7,14 +7,25 @@ also applies the crop, converts colour on the small result and encodes.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
 
-from imgfan_core.engine import animation, colour, decode, encode, geometry, placeholder, position
+from imgfan_core.engine import (
+    animation,
+    colour,
+    decode,
+    encode,
+    geometry,
+    palette,
+    placeholder,
+    position,
+    shrink,
+)
+from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
+from imgfan_core.engine.overlay import OverlayImage, Placed, composite, prepare
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
 
 # Names what decides the bytes besides the inputs: bump ENGINE_REVISION when an engine change alters
@@ -66,14 +77,17 @@ def _reported_orientation(image: Image.Image, applied: int) -> int:
 
 
 def _decode_still(src: _Source, needed: tuple[float, float]) -> Image.Image:
-    """One decode at the smallest JPEG scale covering ``needed``, upright, in a resample mode."""
+    """One decode at the smallest JPEG scale covering ``needed`` (other formats: reduced after
+    decoding, see ``shrink``), upright, in a resample mode."""
     image = src.image
     decode.draft(image, needed, src.orientation)
     image = decode.load(image)
     image = colour.fix_cmyk_inversion(image)
     mode = image.mode
     try:
-        image = colour.normalize(image)
+        # needed is upright; the decoded pixels are not turned yet (orientations 5-8 swap axes)
+        stored = geometry.upright_size(needed, src.orientation)
+        image = shrink.normalized_and_reduced(image, stored, REDUCING_GAP)
     except (ValueError, OSError) as exc:
         # e.g. a LAB or float TIFF that Pillow reads but cannot convert
         raise UnsupportedImage(f"{mode} pixels are not supported ({' '.join(str(exc).split())})") from None
@@ -102,17 +116,36 @@ def analyze(data: bytes, limits: InputLimits) -> SourceInfo:
     )
 
 
-def _source_box(
-    image: Image.Image, plan: geometry.Plan, preset: RenderSpec
-) -> tuple[float, float, float, float]:
-    """The region of the decoded image that becomes the kept crop, in decoded pixels."""
+@dataclass(frozen=True)
+class _Job:
+    """One variant's decisions, shared by a still picture and every frame of an animation."""
+
+    preset: RenderSpec
+    plan: geometry.Plan
+    fmt: str
+    metadata: MetadataSpec
+    focus: tuple[float, float] | None = None
+    overlay: Placed | None = None
+
+
+def _crop_offset(image: Image.Image, job: _Job) -> tuple[float, float]:
+    """Where the kept crop starts in the scaled image: the focal point wins over the preset's position."""
+    plan, position_name = job.plan, job.preset.position
     slack = (plan.scaled[0] - plan.crop[0], plan.scaled[1] - plan.crop[1])
     if max(slack) < 0.5:
-        offset = (0.0, 0.0)
-    elif preset.position in position.STRATEGIES:
-        offset = position.strategy_offset(image, plan.scaled, plan.crop, preset.position)
-    else:
-        offset = position.gravity_offset(slack, preset.position)
+        return 0.0, 0.0
+    if job.focus is not None:
+        return position.focus_offset(job.focus, plan.scaled, plan.crop)
+    if position_name in position.STRATEGIES:
+        return position.strategy_offset(image, plan.scaled, plan.crop, position_name)
+    return position.gravity_offset(slack, position_name)
+
+
+def _source_box(image: Image.Image, job: _Job) -> tuple[float, float, float, float]:
+    """The region of the decoded image that becomes the kept crop, in decoded pixels."""
+    plan = job.plan
+    slack = (plan.scaled[0] - plan.crop[0], plan.scaled[1] - plan.crop[1])
+    offset = _crop_offset(image, job)
     # Rounding in the analysis proxy can push an offset a hair outside the slack.
     offset = (min(max(0.0, offset[0]), max(0.0, slack[0])), min(max(0.0, offset[1]), max(0.0, slack[1])))
     # decoded pixels per scaled pixel, per axis
@@ -141,70 +174,90 @@ def _letterbox(image: Image.Image, plan: geometry.Plan, preset: RenderSpec, fmt:
 
 
 def _transform(
-    image: Image.Image, plan: geometry.Plan, preset: RenderSpec, fmt: str, icc: bytes | None,
-    metadata: MetadataSpec, still: bool = True,
+    image: Image.Image, job: _Job, icc: bytes | None, still: bool = True
 ) -> tuple[Image.Image, bytes | None]:
-    box = _source_box(image, plan, preset)
-    resized = image.resize(plan.crop, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
-    resized, icc_out = colour.to_srgb(resized, icc, metadata.convert_to_srgb)
-    resized = _letterbox(resized, plan, preset, fmt)
+    preset = job.preset
+    box = _source_box(image, job)
+    resized = image.resize(job.plan.crop, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
+    resized, icc_out = colour.to_srgb(resized, icc, job.metadata.convert_to_srgb)
+    resized = _letterbox(resized, job.plan, preset, job.fmt)
+    if job.overlay is not None:
+        resized = composite(resized, job.overlay)
     if still:
         # Animation frames keep one mode throughout, so only stills lose an all-opaque alpha.
         resized = encode.drop_opaque_alpha(resized)
-    return encode.for_format(resized, fmt, preset.background), icc_out
-
-
-def _kept_exif(image: Image.Image, metadata: MetadataSpec) -> bytes | None:
-    if metadata.strip:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exif = image.getexif()
-    except Exception:
-        return None
-    if not exif:
-        return None
-    if decode.ORIENTATION_TAG in exif:
-        # The pixels are already upright; a kept tag would rotate them a second time.
-        exif[decode.ORIENTATION_TAG] = 1
-    return exif.tobytes()
+    resized = encode.for_format(resized, job.fmt, preset.background)
+    if preset.palette and job.fmt == "png":
+        resized = palette.quantize(resized, preset.colours, preset.dither)
+    return resized, icc_out
 
 
 def render_variant(
-    data: bytes, preset: RenderSpec, limits: InputLimits, metadata: MetadataSpec = MetadataSpec()
+    data: bytes,
+    preset: RenderSpec,
+    limits: InputLimits,
+    metadata: MetadataSpec = MetadataSpec(),
+    *,
+    focus: tuple[float, float] | None = None,
+    overlay: OverlayImage | None = None,
 ) -> RenderedVariant:
+    """One preset's variant of ``data``.
+
+    ``focus`` is the source's focal point (``parse_focus`` of its ``focus`` metadata): every cover
+    crop is centred on it, whatever the preset's ``position``. ``overlay`` is the picture that the
+    preset's ``overlay.image`` names, read by the caller; give it exactly when the preset has one.
+    """
     src = _open(data, limits)
     alpha = colour.has_alpha(src.image)
     wants_animation = preset.animation == "animate" and src.animated
     fmt = encode.resolve_format(preset.format, src.format, alpha, wants_animation)
     plan = geometry.plan(*src.upright, preset.width, preset.height, preset.fit, preset.enlarge)
-    exif = _kept_exif(src.image, metadata)
-
+    job = _Job(preset, plan, fmt, metadata, focus, _placed_overlay(preset, overlay, plan.canvas))
+    exif = kept_exif(src.image, metadata)
     if wants_animation and fmt in animation.ANIMATED_OUTPUTS:
-        animation.check_total_pixels(src.image.size, src.frames, limits)
-        loop = src.image.info.get("loop")
-        icc_holder: list[bytes | None] = [None]
-
-        def one_frame(frame: Image.Image) -> Image.Image:
-            frame = decode.upright(frame, src.orientation)
-            out, icc_holder[0] = _transform(frame, plan, preset, fmt, src.icc, metadata, still=False)
-            return out
-
-        try:
-            frames, durations = animation.frames(src.image, one_frame)
-        except Exception as exc:
-            if isinstance(exc, PermanentImageError):
-                raise
-            raise decode.classify(exc) from None
-        extra = animation.save_options(frames, durations, loop, fmt)
-        payload = encode.encode(frames[0], fmt, preset.quality, preset.effort, icc_holder[0], exif, extra)
-        width, height = frames[0].size
+        payload, (width, height) = _render_animation(src, job, limits, exif)
     else:
         pixels = _decode_still(src, plan.scaled)
-        out, icc_out = _transform(pixels, plan, preset, fmt, src.icc, metadata)
+        out, icc_out = _transform(pixels, job, src.icc)
         payload = encode.encode(
             out, fmt, preset.quality, preset.effort, icc_out, exif, progressive=preset.progressive
         )
         width, height = out.size
     return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))
+
+
+def _placed_overlay(
+    preset: RenderSpec, overlay: OverlayImage | None, canvas: tuple[int, int]
+) -> Placed | None:
+    if preset.overlay is None and overlay is None:
+        return None
+    if preset.overlay is None or overlay is None:
+        # A caller bug, not bad input: silently skipping would publish unmarked variants.
+        raise ValueError(
+            f"preset '{preset.name}': pass an overlay image exactly when the preset has an overlay"
+        )
+    return prepare(overlay, preset.overlay, canvas)
+
+
+def _render_animation(
+    src: _Source, job: _Job, limits: InputLimits, exif: bytes | None
+) -> tuple[bytes, tuple[int, int]]:
+    animation.check_total_pixels(src.image.size, src.frames, limits)
+    loop = src.image.info.get("loop")
+    icc_holder: list[bytes | None] = [None]
+
+    def one_frame(frame: Image.Image) -> Image.Image:
+        frame = decode.upright(frame, src.orientation)
+        out, icc_holder[0] = _transform(frame, job, src.icc, still=False)
+        return out
+
+    try:
+        frames, durations = animation.frames(src.image, one_frame)
+    except Exception as exc:
+        if isinstance(exc, PermanentImageError):
+            raise
+        raise decode.classify(exc) from None
+    extra = animation.save_options(frames, durations, loop, job.fmt)
+    preset = job.preset
+    payload = encode.encode(frames[0], job.fmt, preset.quality, preset.effort, icc_holder[0], exif, extra)
+    return payload, frames[0].size

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFile
 
+from imgfan_core.engine import colour
 from imgfan_core.errors import CorruptImage, ImageTooLarge, NotAnImage, UnsupportedImage
 
 if TYPE_CHECKING:
@@ -26,6 +27,17 @@ ALLOWED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "TIFF", "AVIF", "HEIF")
 # a HEIF's extra top-level images are bursts or depth maps: both keep their primary image.
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP", "AVIF")
 ORIENTATION_TAG = 0x0112
+# libjpeg decodes a baseline JPEG at 1/2, 1/4 or 1/8 scale and never holds the whole picture. A
+# progressive JPEG needs every DCT coefficient (2 bytes a sample) before its first pixel, and the
+# other decoders hand over the full-size image: those answer to limits.max_full_decode_pixels.
+SCALED_DECODE_FORMATS = ("JPEG", "MPO")
+# How many times the memory of an opaque PNG (the picture at 4 bytes a pixel) each decoder needs at
+# its peak, measured by benchmarks/memory.py: Pillow's WebP decoder holds libwebp's two canvases
+# and a copy of the pixels besides the picture; libavif and libheif keep their YUV planes and
+# a copy. Such a source may have that many times fewer pixels than max_full_decode_pixels.
+DECODE_COST = {"WEBP": 4, "AVIF": 2, "HEIF": 2}
+# A picture with alpha costs a PNG twice as much too: Pillow resamples it from a premultiplied copy.
+ALPHA_COST = 2
 # ISO-BMFF brands handled by pillow-heif; AVIF brands stay with Pillow's built-in plugin.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -128,7 +140,48 @@ def open_image(data: bytes, limits: InputLimits) -> ImageFile.ImageFile:
         raise classify(exc) from None
     finally:
         Image.MAX_IMAGE_PIXELS = pillow_limit
+    _check_full_decode(image, limits)
     return image
+
+
+def decode_cost(fmt: str | None, alpha: bool = False) -> int:
+    """A full-size decode's memory per pixel, in multiples of an opaque PNG's."""
+    return max(DECODE_COST.get(fmt or "", 1), ALPHA_COST if alpha else 1)
+
+
+def pixel_limit(
+    limits: InputLimits, fmt: str | None, progressive: bool = False, alpha: bool = False
+) -> tuple[str, int]:
+    """The pixel limit a source answers to: the name of the setting it comes from, and its value."""
+    if fmt in SCALED_DECODE_FORMATS and not progressive:
+        return "max_input_pixels", limits.max_input_pixels
+    full = limits.max_full_decode_pixels // decode_cost(fmt, alpha)
+    if full >= limits.max_input_pixels:
+        return "max_input_pixels", limits.max_input_pixels
+    return "max_full_decode_pixels", full
+
+
+def _check_full_decode(image: Image.Image, limits: InputLimits) -> None:
+    """The header check for sources held at full size (Pillow's guard covered max_input_pixels)."""
+    progressive = bool(image.info.get("progressive"))
+    alpha = colour.has_alpha(image)
+    name, limit = pixel_limit(limits, image.format, progressive, alpha)
+    pixels = image.width * image.height
+    if name != "max_full_decode_pixels" or pixels <= limit:
+        return
+    declared = f"the header declares {pixels} pixels ({image.width}x{image.height})"
+    cost = decode_cost(image.format, alpha)
+    if cost > 1:
+        what = f"a {image.format} image" + (" with alpha" if alpha else "")
+        raise ImageTooLarge(
+            f"{declared}, over the {limit} allowed for {what}: it needs {cost}x the memory of an opaque "
+            f"PNG's, so it gets 1/{cost} of limits.max_full_decode_pixels ({limits.max_full_decode_pixels})"
+        )
+    what = "a progressive JPEG" if progressive else f"a {image.format} image"
+    raise ImageTooLarge(
+        f"{declared}, over limits.max_full_decode_pixels of {limit}: {what} is decoded at full size "
+        "(only a baseline JPEG is decoded at reduced scale)"
+    )
 
 
 def _bomb_message(exc: BaseException, limits: InputLimits) -> str:

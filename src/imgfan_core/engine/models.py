@@ -28,6 +28,22 @@ class FlatRecord:
 
 
 @dataclass(frozen=True)
+class OverlaySpec(FlatRecord):
+    """A watermark or logo drawn on a preset's variants (the preset's ``overlay``).
+
+    ``image`` names the overlay picture: a key in the source bucket on AWS and the embedded
+    cloud, a path relative to the presets file for ``imgfan render``. The caller reads it and
+    hands the engine its bytes (``engine.OverlayImage``).
+    """
+
+    image: str
+    position: str = "southeast"
+    width: float = 0.2  # of the variant's width
+    margin: int = 8  # pixels from the variant's edges
+    opacity: float = 1.0
+
+
+@dataclass(frozen=True)
 class RenderSpec(FlatRecord):
     """One preset: how to turn a source into one variant."""
 
@@ -43,23 +59,52 @@ class RenderSpec(FlatRecord):
     progressive: bool = True
     background: str = "#ffffff"
     animation: str = "first-frame"
+    # png only: quantise to at most ``colours`` colours, dithered at level ``dither`` (sharp's names)
+    palette: bool = False
+    colours: int = 256
+    dither: float = 1.0
+    overlay: OverlaySpec | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        overlay = data.get("overlay")
+        if isinstance(overlay, dict):
+            data = {**data, "overlay": OverlaySpec.from_dict(overlay)}
+        return super().from_dict(data)
 
 
 @dataclass(frozen=True)
 class InputLimits(FlatRecord):
-    """Sources over any limit are refused with ImageTooLarge before their pixels are decoded."""
+    """Sources over any limit are refused with ImageTooLarge before their pixels are decoded.
 
-    max_input_pixels: int = 50_000_000
-    max_input_bytes: int = 50 * 1024 * 1024
+    The defaults come from measured peak memory (``benchmarks/memory.py``, README "Engine
+    features"): a baseline JPEG is decoded at 1/2, 1/4 or 1/8 scale, so a 200 MP phone photo
+    costs little; every other source (and a progressive JPEG, whose coefficients libjpeg keeps
+    whole) is held at full size, so it gets a limit of its own.
+    """
+
+    max_input_pixels: int = 268_402_689
+    max_input_bytes: int = 100 * 1024 * 1024
     max_animation_frames: int = 200
+    max_full_decode_pixels: int = 100_000_000
 
 
 @dataclass(frozen=True)
 class MetadataSpec(FlatRecord):
-    """What of the source's metadata survives: by default nothing, and colours in sRGB."""
+    """What of the source's metadata survives: by default nothing, and colours in sRGB.
+
+    ``keep`` names EXIF groups kept even when stripping (``copyright``: Artist and Copyright).
+    GPS is never kept, not even with ``strip`` off.
+    """
 
     strip: bool = True
     convert_to_srgb: bool = True
+    keep: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        # JSON has no tuples: a list comes back, and the record must stay hashable and equal.
+        return super().from_dict({**data, "keep": tuple(data.get("keep") or ())})
 
 
 @dataclass(frozen=True)

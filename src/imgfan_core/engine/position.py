@@ -1,4 +1,4 @@
-"""Where a crop or a letterbox goes: a compass gravity, or a content-aware strategy.
+"""Where a crop or a letterbox goes: a compass gravity, a focal point, or a content-aware strategy.
 
 ``entropy`` picks the window whose greyscale histogram has the most Shannon entropy (the
 busiest, most detailed region), like sharp's ``entropy`` strategy.
@@ -45,6 +45,17 @@ def gravity_offset(slack: tuple[float, float], position: str) -> tuple[float, fl
     """Offset of the kept window inside the whole, for a compass gravity (pure)."""
     gx, gy = GRAVITY.get(position, GRAVITY["center"])
     return slack[0] * gx, slack[1] * gy
+
+
+def focus_offset(
+    point: tuple[float, float], whole: tuple[float, float], window: tuple[float, float]
+) -> tuple[float, float]:
+    """Offset of ``window`` inside ``whole`` that centres it on ``point`` (fractions of ``whole``),
+    clamped so that the window never leaves the image (pure)."""
+    return tuple(  # type: ignore[return-value]
+        min(max(0.0, fraction * size - kept / 2), max(0.0, size - kept))
+        for fraction, size, kept in zip(point, whole, window)
+    )
 
 
 def _candidates(slack: float) -> list[float]:
