@@ -250,6 +250,11 @@ class ImgfanStack(Stack):
         self._allow(self.resizer, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
                     conditions={"StringLike": {"s3:prefix": [f"{self.presets.source.prefix}*"]}})
         self._allow(self.resizer, ["s3:PutObject"], [self.output_objects])
+        overlays = sorted({p.overlay.image for p in self.presets.presets if p.overlay is not None
+                           and not p.overlay.image.startswith(self.presets.source.prefix)})
+        if overlays:
+            # Overlay pictures outside the source prefix: exactly those keys, nothing around them.
+            self._allow(self.resizer, ["s3:GetObject"], [self.source_bucket.arn_for_objects(k) for k in overlays])
         self._key_use(self.resizer, ["kms:Decrypt", "kms:GenerateDataKey"])
 
         # The finalizer replaces the manifest only while the source is the object it rendered

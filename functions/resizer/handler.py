@@ -9,9 +9,10 @@ import boto3
 from aws_lambda_powertools import Logger, Tracer
 
 from imgfan_core.contract import ResizerRequest, VariantResult
-from imgfan_core.engine import RENDERER, analyze, render_variant
+from imgfan_core.engine import RENDERER, OverlayImage, analyze, parse_focus, render_variant
+from imgfan_core.engine.focus import METADATA_KEY as FOCUS_METADATA
 from imgfan_core.keys import key_for_variant
-from imgfan_core.storage import read_source, write_object
+from imgfan_core.storage import read_overlay, read_source, write_object
 
 logger = Logger()
 tracer = Tracer()
@@ -23,14 +24,18 @@ s3 = boto3.client("s3")
 def handler(event, context):
     request = ResizerRequest.from_dict(event)
     settings = request.settings
-    data = read_source(s3, request.source, settings.limits.max_input_bytes)
+    source = read_source(s3, request.source, settings.limits.max_input_bytes)
+    # Parsed on analyze too: a bad focus fails the source once, with a manifest saying why.
+    focus = parse_focus(source.metadata.get(FOCUS_METADATA))
     if request.action == "analyze":
-        return analyze(data, settings.limits).to_dict()
+        return analyze(source.data, settings.limits).to_dict()
 
-    preset = request.preset
-    variant = render_variant(data, preset, settings.limits, settings.metadata)
-    output = settings.output
-    key = key_for_variant(request, variant.format, RENDERER)
-    write_object(s3, output.bucket, key, variant.data, variant.content_type, output.cache_control)
+    preset, overlay = request.preset, None
+    if preset.overlay is not None:
+        overlay = OverlayImage(read_overlay(s3, request.source.bucket, preset.overlay.image,
+                                            settings.limits.max_input_bytes))
+    variant = render_variant(source.data, preset, settings.limits, settings.metadata, focus=focus, overlay=overlay)
+    key = key_for_variant(request, variant.format, RENDERER, focus, overlay.revision if overlay else None)
+    write_object(s3, settings.output.bucket, key, variant.data, variant.content_type, settings.output.cache_control)
     logger.info("variant written", extra={"preset": preset.name, "key": key, "bytes": len(variant.data)})
     return VariantResult.written(preset.name, key, variant).to_dict()

@@ -79,6 +79,9 @@ def skip_reason(event: ObjectEvent, config: PresetsConfig, output_bucket: str) -
     """Why the pipeline must not act on ``event``, or None when it should."""
     if event.action is None:
         return f"event {event.name} is not handled"
+    overlaid = sorted(p.name for p in config.presets if p.overlay is not None and p.overlay.image == event.key)
+    if overlaid:
+        return f"key is the overlay picture of preset {', '.join(overlaid)}, not an upload to render"
     if not event.key.startswith(config.source.prefix):
         return f"key is outside source prefix '{config.source.prefix}'"
     suffixes = tuple(config.source.suffixes)

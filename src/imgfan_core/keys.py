@@ -44,17 +44,23 @@ def variant_key(
     return f"{output_prefix}{source_key}/{stem}.{EXTENSIONS[output_format]}"
 
 
-def variant_fingerprint(content_id: str, spec: RenderSpec, metadata: MetadataSpec, renderer: str) -> str:
+def variant_fingerprint(content_id: str, spec: RenderSpec, metadata: MetadataSpec, renderer: str,
+                        focus: tuple[float, float] | None = None, overlay_revision: str | None = None) -> str:
     """A short hash of everything that decides a variant's bytes.
 
     ``content_id`` names the source bytes (the ETag: an identical re-upload keeps it, so its
     variants keep their keys); ``renderer`` names the engine and codec versions, so an upgrade
-    that changes the encoder's output writes new keys instead of new bytes under old ones.
+    that changes the encoder's output writes new keys instead of new bytes under old ones. The
+    focal point and the overlay picture's revision count only when there is one, so images
+    without them keep the fingerprints they had before those features.
     """
-    material = json.dumps(
-        {"content": content_id, "preset": spec.to_dict(), "metadata": metadata.to_dict(), "renderer": renderer},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
+    fields: dict[str, object] = {"content": content_id, "preset": spec.to_dict(), "metadata": metadata.to_dict(),
+                                 "renderer": renderer}
+    if focus is not None:
+        fields["focus"] = list(focus)
+    if overlay_revision is not None:
+        fields["overlay"] = overlay_revision
+    material = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
@@ -66,13 +72,16 @@ def output_folder(output_prefix: str, source_key: str) -> str:
     return f"{output_prefix}{source_key}/"
 
 
-def key_for_variant(request: ResizerRequest, output_format: str, renderer: str) -> str:
+def key_for_variant(request: ResizerRequest, output_format: str, renderer: str,
+                    focus: tuple[float, float] | None = None, overlay_revision: str | None = None) -> str:
     """Where the resizer writes ``request``'s variant, in the presets' key style."""
     output, preset = request.settings.output, request.preset
-    assert preset is not None, "only resize requests write variants"
+    if preset is None:
+        raise ValueError("only resize requests write variants")
     fingerprint = None
     if output.key_style == "fingerprinted":
-        fingerprint = variant_fingerprint(request.source.content_id, preset, request.settings.metadata, renderer)
+        fingerprint = variant_fingerprint(request.source.content_id, preset, request.settings.metadata, renderer,
+                                          focus, overlay_revision)
     return variant_key(output.prefix, request.source.key, preset.name, output_format, fingerprint)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as NetworkError
 
-from imgfan_core.errors import ImageTooLarge, SourceMissing, SourceSuperseded, TransientError
+from imgfan_core.errors import ImageTooLarge, InvalidOverlay, SourceMissing, SourceSuperseded, TransientError
 
 if TYPE_CHECKING:
     from imgfan_core.contract import SourceRef
@@ -41,8 +42,16 @@ def _classify_source_error(exc: Exception, what: str) -> Exception:
     return retryable(exc, what)
 
 
-def read_source(s3: Any, source: SourceRef, max_bytes: int) -> bytes:
-    """The source object's bytes, refusing objects over ``max_bytes`` before downloading them."""
+@dataclass(frozen=True)
+class SourceObject:
+    data: bytes = field(repr=False)
+    # S3 user metadata (x-amz-meta-*), lower-cased keys: e.g. the focal point "focus".
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def read_source(s3: Any, source: SourceRef, max_bytes: int) -> SourceObject:
+    """The source object's bytes and user metadata, refusing objects over ``max_bytes`` before
+    downloading them."""
     what = f"s3://{source.bucket}/{source.key}"
     request = {"Bucket": source.bucket, "Key": source.key}
     if source.version_id:
@@ -57,9 +66,25 @@ def read_source(s3: Any, source: SourceRef, max_bytes: int) -> bytes:
         if length > max_bytes:
             response["Body"].close()
             raise ImageTooLarge(f"source is {length:,} bytes, over the limit of {max_bytes:,} (limits.max_input_bytes)")
-        return response["Body"].read()
+        return SourceObject(response["Body"].read(), response.get("Metadata") or {})
     except (ClientError, BotoCoreError) as exc:
         raise _classify_source_error(exc, what) from exc
+
+
+def read_overlay(s3: Any, bucket: str, key: str, max_bytes: int) -> bytes:
+    """A preset's overlay picture from the source bucket; a missing one is the preset's mistake."""
+    try:
+        response = s3.get_object(Bucket=bucket, Key=key)
+        if response["ContentLength"] > max_bytes:
+            response["Body"].close()
+            raise InvalidOverlay(f"overlay s3://{bucket}/{key} is {response['ContentLength']:,} bytes, "
+                                 f"over the limit of {max_bytes:,}")
+        return response["Body"].read()
+    except (ClientError, BotoCoreError) as exc:
+        if isinstance(exc, ClientError) and error_code(exc) in _MISSING_CODES:
+            raise InvalidOverlay(f"overlay s3://{bucket}/{key} does not exist; upload it, or change the "
+                                 "preset's overlay.image") from exc
+        raise retryable(exc, f"s3://{bucket}/{key}") from exc
 
 
 def write_object(s3: Any, bucket: str, key: str, body: bytes, content_type: str, cache_control: str) -> None:

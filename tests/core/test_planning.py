@@ -223,3 +223,13 @@ def test_backfill_plans_listed_objects_and_sorts_out_current_and_filtered_ones()
     assert (fresh.etag, fresh.revision, fresh.bytes) == ("aaa", "aaa@", 3)
     without_only_stale = plan_backfill(objects, presets, "src", "out", None)
     assert [p.key for p in without_only_stale.to_start] == ["in/fresh.jpg", "in/current.jpg", "in/old.jpg"]
+
+
+def test_an_overlay_picture_is_never_rendered_as_an_upload():
+    with_logo = parse_presets({"source": {"prefix": "", "suffixes": [".png"]},
+                               "presets": [{"name": "marked", "width": 100, "overlay": {"image": "logos/brand.png"}},
+                                           {"name": "plain", "width": 50}]})
+    for name in ("ObjectCreated:Put", "ObjectRemoved:Delete"):
+        plan = plan_execution(ObjectEvent(name, "src", "logos/brand.png", marker="S"), with_logo, "out")
+        assert isinstance(plan, Skipped) and "overlay picture of preset marked" in plan.reason
+    assert isinstance(plan_execution(created("logos/other.png"), with_logo, "out"), ExecutionRequest)

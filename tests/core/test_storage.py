@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from imgfan.local.cloud import free_port
 from imgfan_core import storage
 from imgfan_core.contract import SourceRef
-from imgfan_core.errors import ImageTooLarge, SourceMissing, TransientError
+from imgfan_core.errors import ImageTooLarge, InvalidOverlay, SourceMissing, TransientError
 
 
 def source(bucket: str, key: str, version_id: str | None = None) -> SourceRef:
@@ -43,7 +43,7 @@ def versioned_bucket(s3, bucket) -> str:
 
 def test_read_source_returns_the_object_bytes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="photos/a.jpg", Body=b"\xff\xd8 jpeg bytes")
-    assert storage.read_source(s3, source(bucket, "photos/a.jpg"), max_bytes=1000) == b"\xff\xd8 jpeg bytes"
+    assert storage.read_source(s3, source(bucket, "photos/a.jpg"), max_bytes=1000).data == b"\xff\xd8 jpeg bytes"
 
 
 def test_a_missing_key_is_source_missing_naming_the_object(s3, bucket):
@@ -62,9 +62,9 @@ def test_a_missing_version_is_source_missing(s3, versioned_bucket):
 def test_the_version_id_is_honoured(s3, versioned_bucket):
     old = s3.put_object(Bucket=versioned_bucket, Key="a.jpg", Body=b"first upload")["VersionId"]
     new = s3.put_object(Bucket=versioned_bucket, Key="a.jpg", Body=b"second upload")["VersionId"]
-    assert storage.read_source(s3, source(versioned_bucket, "a.jpg", old), 1000) == b"first upload"
-    assert storage.read_source(s3, source(versioned_bucket, "a.jpg", new), 1000) == b"second upload"
-    assert storage.read_source(s3, source(versioned_bucket, "a.jpg"), 1000) == b"second upload"
+    assert storage.read_source(s3, source(versioned_bucket, "a.jpg", old), 1000).data == b"first upload"
+    assert storage.read_source(s3, source(versioned_bucket, "a.jpg", new), 1000).data == b"second upload"
+    assert storage.read_source(s3, source(versioned_bucket, "a.jpg"), 1000).data == b"second upload"
 
 
 def test_an_object_over_the_byte_limit_is_refused_naming_the_setting(s3, bucket):
@@ -76,7 +76,7 @@ def test_an_object_over_the_byte_limit_is_refused_naming_the_setting(s3, bucket)
 
 def test_an_object_of_exactly_the_byte_limit_is_read(s3, bucket):
     s3.put_object(Bucket=bucket, Key="edge.jpg", Body=b"x" * 2000)
-    assert len(storage.read_source(s3, source(bucket, "edge.jpg"), max_bytes=2000)) == 2000
+    assert len(storage.read_source(s3, source(bucket, "edge.jpg"), max_bytes=2000).data) == 2000
 
 
 def test_write_object_sets_the_body_content_type_and_cache_control(s3, bucket):
@@ -138,3 +138,15 @@ def test_list_folder_sees_direct_children_only_and_delete_keys_removes_them_in_b
     storage.delete_keys(s3, bucket, [e["Key"] for e in entries])
     remaining = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     assert sorted(remaining) == sorted([folder + "inner.jpg/manifest.json", "v/a.jpg.other/x.webp"])
+
+
+def test_read_source_returns_the_user_metadata_with_the_bytes(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="f.jpg", Body=b"x", Metadata={"focus": "0.2,0.8"})
+    assert storage.read_source(s3, source(bucket, "f.jpg"), 10).metadata == {"focus": "0.2,0.8"}
+
+
+def test_a_missing_overlay_is_the_presets_mistake_not_a_transient_one(s3, bucket):
+    with pytest.raises(InvalidOverlay, match="does not exist"):
+        storage.read_overlay(s3, bucket, "logos/missing.png", 1000)
+    s3.put_object(Bucket=bucket, Key="logos/brand.png", Body=b"png")
+    assert storage.read_overlay(s3, bucket, "logos/brand.png", 1000) == b"png"
