@@ -91,7 +91,9 @@ def skip_reason(event: ObjectEvent, config: PresetsConfig, output_bucket: str) -
         check_output_location(config, event.bucket, output_bucket)
     except InvalidPresets as exc:
         return str(exc)
-    presets = [preset.to_spec() for preset in config.presets]
+    presets = [preset.to_spec() for preset in config.presets_for(event.key)]
+    if event.action == "render" and not presets:
+        return "no preset applies to this key (the presets' prefixes leave it out)"
     fingerprinted = config.output.key_style == "fingerprinted"
     longest = longest_output_key(config.output.prefix, event.key, presets, fingerprinted)
     if len(longest.encode("utf-8")) > S3_MAX_KEY_BYTES:
@@ -103,13 +105,13 @@ def plan_execution(event: ObjectEvent, config: PresetsConfig, output_bucket: str
     reason = skip_reason(event, config, output_bucket)
     if reason is not None:
         return Skipped(reason)
-    digest = presets_hash(config)
+    digest = presets_hash(config, event.key)
     source = SourceRef(event.bucket, event.key, event.version_id, event.etag, event.revision, event.size)
     execution_input = ExecutionInput(
         action=event.action,  # type: ignore[arg-type]
         source=source,
         settings=settings_for(config, output_bucket),
-        presets=tuple(preset.to_spec() for preset in config.presets),
+        presets=tuple(preset.to_spec() for preset in config.presets_for(event.key)),
         presets_hash=digest,
     )
     name = execution_name(execution_input.action, event.bucket, event.key, event.revision, digest)

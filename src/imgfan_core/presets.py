@@ -42,6 +42,8 @@ HEX_COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
 PUBLIC_URL_PATTERN = r"^https?://[^\s?#]+$"
 HEADER_VALUE_PATTERN = r"^[^\r\n]+$"
 MAX_DIMENSION = 16384
+# Preset fields that choose which sources a preset applies to, not how it renders.
+SELECTION_FIELDS = ("prefixes",)
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 REVALIDATE_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
 # Stable keys get new bytes on a replace; a day is the longest a stale variant may be served.
@@ -190,6 +192,14 @@ class Preset(_Strict):
     overlay: Overlay | None = Field(
         default=None, description="A watermark or logo drawn on every variant of this preset."
     )
+    prefixes: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="Source key prefixes this preset applies to (e.g. [\"avatars/\"]); absent: every source.",
+    )
+
+    def applies_to(self, key: str) -> bool:
+        return self.prefixes is None or key.startswith(tuple(self.prefixes))
 
     @model_validator(mode="after")
     def _check_geometry(self) -> Preset:
@@ -241,7 +251,8 @@ class Preset(_Strict):
         return self
 
     def to_spec(self) -> RenderSpec:
-        return RenderSpec.from_dict(self.model_dump())
+        # prefixes choose which sources get the preset; they do not change how it renders.
+        return RenderSpec.from_dict(self.model_dump(exclude=set(SELECTION_FIELDS)))
 
 
 class SourceFilter(_Strict):
@@ -423,6 +434,10 @@ class PresetsConfig(_Strict):
         if problem:
             raise FieldProblem(("output", "prefix"), problem)
         return self
+
+    def presets_for(self, key: str) -> list[Preset]:
+        """The presets that apply to the source ``key`` (their ``prefixes``), in file order."""
+        return [preset for preset in self.presets if preset.applies_to(key)]
 
     def preset(self, name: str) -> Preset:
         for preset in self.presets:
@@ -687,7 +702,7 @@ def canonical_json(config: PresetsConfig) -> str:
     return json.dumps(effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _hash_material(config: PresetsConfig) -> str:
+def _hash_material(config: PresetsConfig, key: str | None = None) -> str:
     # Only what changes the files a render writes: the source filter and Map concurrency decide
     # *which* images run and how fast, not what their variants look like, so tuning them must not
     # make every manifest stale. Preset order only orders the manifest, so it is sorted out too.
@@ -696,7 +711,9 @@ def _hash_material(config: PresetsConfig) -> str:
     effective = config.model_dump(
         mode="json", exclude={"schema_ref", "source", "max_concurrency"}, exclude_defaults=True
     )
-    effective["presets"] = sorted(effective["presets"], key=lambda p: p["name"])
+    applicable = {p.name for p in (config.presets if key is None else config.presets_for(key))}
+    effective["presets"] = sorted((p for p in effective["presets"] if p["name"] in applicable),
+                                  key=lambda p: p["name"])
     output = effective.get("output", {})
     if output.get("cache_control") == OutputTarget(key_style=config.output.key_style).effective_cache_control:
         # A spelled-out default Cache-Control is the default, like every other spelled-out default.
@@ -706,6 +723,11 @@ def _hash_material(config: PresetsConfig) -> str:
     return json.dumps(effective, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def presets_hash(config: PresetsConfig) -> str:
-    """16 hex characters; stable over key order, whitespace, preset order and spelled-out defaults."""
-    return hashlib.sha256(_hash_material(config).encode("utf-8")).hexdigest()[:16]
+def presets_hash(config: PresetsConfig, key: str | None = None) -> str:
+    """16 hex characters; stable over key order, whitespace, preset order and spelled-out defaults.
+
+    With ``key``, only the presets that apply to that source count: what a manifest carries, so
+    changing a preset for ``avatars/`` leaves the manifests of ``products/`` current. Without
+    prefixes in the file, every key's hash is the file's hash.
+    """
+    return hashlib.sha256(_hash_material(config, key).encode("utf-8")).hexdigest()[:16]

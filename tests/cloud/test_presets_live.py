@@ -55,3 +55,32 @@ def test_pushed_presets_apply_to_the_next_upload_without_redeploy(pipeline, cli_
         pipeline.ssm.put_parameter(Name=pipeline.outputs["PresetsParameterName"], Value=original,
                                    Type="String", Overwrite=True)
         pipeline.wait_for_presets(presets_hash(parse_presets(original)))
+
+
+def test_a_prefixed_preset_renders_only_under_its_prefix(pipeline, cli, tmp_path):
+    name = pipeline.outputs["PresetsParameterName"]
+    original = pipeline.ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    document = json.loads((REPO_ROOT / "presets.json").read_text())
+    document["$schema"] = str(REPO_ROOT / "presets.schema.json")
+    document["presets"] = [
+        {"name": "avatar", "width": 96, "height": 96, "fit": "cover", "format": "webp", "prefixes": ["avatars/"]},
+        {"name": "small", "width": 200, "format": "jpeg"},
+    ]
+    pushed = tmp_path / "presets.json"
+    pushed.write_text(json.dumps(document))
+    config = parse_presets(document)
+    try:
+        code, _, err = cli("presets", "push", str(pushed))
+        assert code == 0, err
+        # Probe keys lie outside avatars/, so their manifests carry the hash of "small" alone.
+        pipeline.wait_for_presets(presets_hash(config, "presets-probe/x.jpg"))
+        pipeline.upload("avatars/prefixed-me.jpg", PHOTO)
+        pipeline.upload("products/prefixed-chair.jpg", PHOTO)
+        avatar, product = pipeline.manifest("avatars/prefixed-me.jpg"), pipeline.manifest("products/prefixed-chair.jpg")
+    finally:
+        pipeline.ssm.put_parameter(Name=name, Value=original, Type="String", Overwrite=True)
+        pipeline.wait_for_presets(presets_hash(parse_presets(original)))
+    assert [v["preset"] for v in avatar["variants"]] == ["avatar", "small"]
+    assert [v["preset"] for v in product["variants"]] == ["small"]
+    assert avatar["presets_hash"] == presets_hash(config, "avatars/prefixed-me.jpg") != product["presets_hash"]
+    assert set(avatar["srcset"]) == {"jpeg"}  # the square avatar crop stays out of the srcset

@@ -233,3 +233,36 @@ def test_an_overlay_picture_is_never_rendered_as_an_upload():
         plan = plan_execution(ObjectEvent(name, "src", "logos/brand.png", marker="S"), with_logo, "out")
         assert isinstance(plan, Skipped) and "overlay picture of preset marked" in plan.reason
     assert isinstance(plan_execution(created("logos/other.png"), with_logo, "out"), ExecutionRequest)
+
+
+PREFIXED = {"source": {"prefix": "", "suffixes": [".jpg"]},
+            "presets": [{"name": "avatar", "width": 64, "height": 64, "fit": "cover", "prefixes": ["avatars/"]},
+                        {"name": "card", "width": 300, "prefixes": ["products/", "catalogue/"]},
+                        {"name": "small", "width": 480}]}
+
+
+def test_prefixed_presets_apply_only_under_their_prefixes():
+    config = parse_presets(PREFIXED)
+    names = {key: [p.name for p in plan_execution(created(key), config, "out").input.presets]
+             for key in ("avatars/me.jpg", "products/chair.jpg", "catalogue/2026/a.jpg", "blog/x.jpg")}
+    assert names == {"avatars/me.jpg": ["avatar", "small"], "products/chair.jpg": ["card", "small"],
+                     "catalogue/2026/a.jpg": ["card", "small"], "blog/x.jpg": ["small"]}
+
+
+def test_a_source_no_preset_applies_to_is_skipped_with_the_reason():
+    only_avatars = parse_presets({"presets": [{"name": "avatar", "width": 64, "prefixes": ["avatars/"]}]})
+    plan = plan_execution(created("products/chair.jpg"), only_avatars, "out")
+    assert isinstance(plan, Skipped) and "no preset applies" in plan.reason
+
+
+def test_a_change_to_a_prefixed_preset_leaves_other_prefixes_current():
+    before = parse_presets(PREFIXED)
+    edited = json.loads(json.dumps(PREFIXED))
+    edited["presets"][0]["width"] = 96  # avatars only
+    after = parse_presets(edited)
+    hashes = lambda config, key: plan_execution(created(key), config, "out").input.presets_hash  # noqa: E731
+    assert hashes(before, "avatars/me.jpg") != hashes(after, "avatars/me.jpg")
+    assert hashes(before, "products/chair.jpg") == hashes(after, "products/chair.jpg")
+    # Without prefixes, every key's hash is the file's own hash, as before prefixes existed.
+    plain = config()
+    assert presets_hash(plain, "in/a.jpg") == presets_hash(plain)

@@ -215,21 +215,24 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(line)
     if not args.no_stale:
         # Existing manifests live where the *live* presets put them.
-        _print_stale_count(stack, args.bucket, live or file.config, changes.new_hash)
+        _print_stale_count(stack, args.bucket, live or file.config, file.config)
     return 2 if args.exit_code and changes.differs else 0
 
 
-def _print_stale_count(stack: Stack, bucket: str | None, where: PresetsConfig, new_hash: str) -> None:
-    """How many manifests carry a presets_hash other than ``new_hash``; unreadable ones count too."""
+def _print_stale_count(stack: Stack, bucket: str | None, where: PresetsConfig, new: PresetsConfig) -> None:
+    """How many manifests carry a presets_hash other than the new file's for their source key
+    (only the presets that apply to a key count); unreadable ones count too."""
     from imgfan.live import manifest_hashes
+    from imgfan_core.keys import MANIFEST_NAME
 
     bucket = bucket or stack.output_bucket_for(where)
     prefix = where.output.prefix
     hashes = manifest_hashes(stack.client("s3"), bucket, prefix)
-    stale = sum(1 for digest in hashes.values() if digest != new_hash)
+    source_key = lambda manifest_key: manifest_key[len(prefix):-len("/" + MANIFEST_NAME)]  # noqa: E731
+    stale = sum(1 for key, digest in hashes.items() if digest != presets_hash(new, source_key(key)))
     print(
         f"manifests in s3://{bucket}/{prefix}: {len(hashes)}, stale after push: {stale} "
-        f"(presets_hash other than {new_hash}; 'imgfan backfill --only-stale' re-renders them)"
+        f"(presets_hash other than {presets_hash(new)}; 'imgfan backfill --only-stale' re-renders them)"
     )
 
 
