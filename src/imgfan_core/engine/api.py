@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from imgfan_core.engine import animation, colour, decode, encode, geometry, placeholder, position
+from imgfan_core.engine import animation, colour, decode, encode, geometry, placeholder, position, quality
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
 
@@ -193,13 +193,15 @@ def render_variant(
                 raise
             raise decode.classify(exc) from None
         extra = animation.save_options(frames, durations, loop, fmt)
-        payload = encode.encode(frames[0], fmt, preset.quality, preset.effort, icc_holder[0], exif, extra)
+        payload = encode.encode(
+            frames[0], fmt, quality.fixed_quality(preset.quality), preset.effort, icc_holder[0], exif, extra
+        )
         width, height = frames[0].size
     else:
         pixels = _decode_still(src, plan.scaled)
         out, icc_out = _transform(pixels, plan, preset, fmt, src.icc, metadata)
-        payload = encode.encode(
-            out, fmt, preset.quality, preset.effort, icc_out, exif, progressive=preset.progressive
-        )
+        payload = quality.choose(preset.quality, fmt, out, lambda q: encode.encode(
+            out, fmt, q, preset.effort, icc_out, exif, progressive=preset.progressive
+        )).data
         width, height = out.size
     return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))
