@@ -61,12 +61,12 @@ def choose(setting: QualitySetting, fmt: str, image: Image.Image, encode_at: Enc
         return Choice(fixed_quality(setting), encode_at(fixed_quality(setting)), 1)
     from imgfan_core.engine import fidelity  # only presets with a target pay for the metric
 
-    reference = fidelity.Reference(_opaque(image))
+    reference = fidelity.Reference(opaque(image))
     encoded: dict[int, bytes] = {}
 
     def reaches(quality: int) -> bool:
         encoded[quality] = encode_at(quality)
-        return reference.score(_opaque(_decode(encoded[quality]))) >= target
+        return reference.score(decoded_pixels(encoded[quality])) >= target
 
     low, high = 0, len(LADDER) - 1
     while low < high:
@@ -81,13 +81,14 @@ def choose(setting: QualitySetting, fmt: str, image: Image.Image, encode_at: Enc
     return Choice(quality, encoded[quality], len(encoded))
 
 
-def _decode(data: bytes) -> Image.Image:
+def decoded_pixels(data: bytes) -> Image.Image:
+    """An encoded variant as the metric sees it: RGB, any transparency over ``ALPHA_BACKGROUND``."""
     image = Image.open(io.BytesIO(data))
     image.load()
-    return image
+    return opaque(image)
 
 
-def _opaque(image: Image.Image) -> Image.Image:
+def opaque(image: Image.Image) -> Image.Image:
     if image.mode in ("RGBA", "LA"):
         rgba = image.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (*ALPHA_BACKGROUND, 255))
