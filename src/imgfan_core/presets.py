@@ -16,10 +16,19 @@ import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
+from imgfan_core.engine import quality as engine_quality
 from imgfan_core.engine.models import InputLimits, MetadataSpec, OverlaySpec, RenderSpec
 from imgfan_core.errors import InvalidPresets
 
@@ -108,6 +117,20 @@ class Overlay(_Strict):
         return _fraction(value, True, "use a number from 0 (invisible) to 1 (as drawn)")
 
 
+class QualityTarget(_Strict):
+    target: int = Field(
+        ge=engine_quality.MIN_TARGET,
+        le=engine_quality.MAX_TARGET,
+        description="SSIMULACRA2 score each variant must reach: 90 visually lossless, 70 high, 50 medium.",
+    )
+
+
+QUALITY_FORMS = (
+    f'use a whole number from 1 to 100, "auto" (a score of {engine_quality.AUTO_TARGET}), or '
+    f'{{"target": N}} with N from {engine_quality.MIN_TARGET} to {engine_quality.MAX_TARGET}'
+)
+
+
 class Preset(_Strict):
     model_config = ConfigDict(
         extra="forbid",
@@ -152,8 +175,11 @@ class Preset(_Strict):
     format: OutputFormat = Field(
         default=RenderSpec.format, description="Output format; original keeps web-safe sources."
     )
-    quality: int | None = Field(
-        default=None, ge=1, le=100, description="Encoder quality 1-100; default depends on the format."
+    quality: Annotated[int, Field(ge=1, le=100)] | Literal["auto"] | QualityTarget | None = Field(
+        default=RenderSpec.quality,
+        description="Encoder quality 1-100 (default depends on the format), or per image the lowest quality "
+        f'whose estimated SSIMULACRA2 score reaches a target: "auto" ({engine_quality.AUTO_TARGET}) or '
+        '{"target": N}. Animated variants use the format\'s default quality instead.',
     )
     effort: int | None = Field(
         default=None,
@@ -200,6 +226,15 @@ class Preset(_Strict):
 
     def applies_to(self, key: str) -> bool:
         return self.prefixes is None or key.startswith(tuple(self.prefixes))
+
+    @field_validator("quality", mode="wrap")
+    @classmethod
+    def _one_quality_problem(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # The union reports a failure per form; only the form the value is written in helps.
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            raise _quality_problem(value, exc.errors()) from None
 
     @model_validator(mode="after")
     def _check_geometry(self) -> Preset:
@@ -626,6 +661,29 @@ def _describe(error: dict[str, Any]) -> tuple[tuple[str | int, ...], str]:
     if kind == "too_long":
         return loc, f"too many items; at most {ctx.get('max_length')}"
     return loc, error["msg"].removeprefix("Value error, ")
+
+
+def _quality_problem(value: Any, errors: list[Any]) -> FieldProblem:
+    shown = json.dumps(value, default=str)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return FieldProblem((), f"{shown} is out of range; {QUALITY_FORMS}")
+    if isinstance(value, str) and value.strip().isdigit():
+        return FieldProblem((), _TYPE_MESSAGES["int_type"].format(shown=shown))
+    if isinstance(value, str):
+        return FieldProblem((), f"{shown} is not allowed; {QUALITY_FORMS}{_suggest(value, ['auto'])}")
+    if not isinstance(value, dict):
+        return FieldProblem((), f"{shown} is not a quality; {QUALITY_FORMS}")
+    # A misspelt key first: it also explains the missing 'target'.
+    error = min((e for e in errors if e["loc"][0] == QualityTarget.__name__),
+                key=lambda e: e["type"] != "extra_forbidden")
+    path = tuple(error["loc"][1:])
+    if error["type"] == "extra_forbidden":
+        return FieldProblem(path, _unknown_field(path, QualityTarget))
+    if error["type"] == "missing":
+        return FieldProblem(path, f'required but missing; add it, e.g. {{"target": {engine_quality.AUTO_TARGET}}}')
+    if error["type"] in _BOUND_ERRORS:
+        return FieldProblem(path, _out_of_bounds(QualityTarget.model_fields["target"], json.dumps(error["input"])))
+    return FieldProblem(path, _TYPE_MESSAGES["int_type"].format(shown=json.dumps(error["input"], default=str)))
 
 
 def _format_error(error: dict[str, Any], data: Any = None) -> str:

@@ -21,6 +21,7 @@ from imgfan_core.engine import (
     palette,
     placeholder,
     position,
+    quality,
     shrink,
 )
 from imgfan_core.engine.metadata import kept_exif
@@ -219,9 +220,9 @@ def render_variant(
     else:
         pixels = _decode_still(src, plan.scaled)
         out, icc_out = _transform(pixels, job, src.icc)
-        payload = encode.encode(
-            out, fmt, preset.quality, preset.effort, icc_out, exif, progressive=preset.progressive
-        )
+        payload = quality.choose(preset.quality, fmt, out, lambda q: encode.encode(
+            out, fmt, q, preset.effort, icc_out, exif, progressive=preset.progressive
+        )).data
         width, height = out.size
     return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))
 
@@ -259,5 +260,7 @@ def _render_animation(
         raise decode.classify(exc) from None
     extra = animation.save_options(frames, durations, loop, job.fmt)
     preset = job.preset
-    payload = encode.encode(frames[0], job.fmt, preset.quality, preset.effort, icc_holder[0], exif, extra)
+    payload = encode.encode(
+        frames[0], job.fmt, quality.fixed_quality(preset.quality), preset.effort, icc_holder[0], exif, extra
+    )
     return payload, frames[0].size

@@ -54,7 +54,8 @@ class RenderSpec(FlatRecord):
     position: str = "center"
     enlarge: bool = False
     format: str = "original"
-    quality: int | None = None
+    # An encoder quality 1-100, "auto" or {"target": score} (engine/quality.py), as in the JSON.
+    quality: int | str | dict[str, int] | None = None
     effort: int | None = None
     progressive: bool = True
     background: str = "#ffffff"
