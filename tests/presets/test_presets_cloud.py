@@ -86,9 +86,9 @@ def test_push_refuses_output_overlapping_the_real_source_bucket(
 
 
 def put_manifest(s3, bucket, key, digest):
-    s3.put_object(
-        Bucket=bucket, Key=f"{key}/manifest.json", Body=json.dumps({"presets_hash": digest}).encode()
-    )
+    """A manifest of the current schema: older schemas count as stale whatever their hash."""
+    body = {"schema": "imgfan.manifest/2", "presets_hash": digest}
+    s3.put_object(Bucket=bucket, Key=f"{key}/manifest.json", Body=json.dumps(body).encode())
 
 
 def test_diff_lists_changes_and_counts_stale_manifests(

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render every preset's variant of local files with the engine alone (no AWS). "
                     "Writes DIR/<file name>/<preset>.<ext> and DIR/<file name>/manifest.json.",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="source images")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="source images, or folders of them")
     parser.add_argument("--presets", metavar="PATH", type=Path, default=None,
                         help="presets file (default: ./presets.json, else the repository's presets.json)")
     parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="output folder")
@@ -56,13 +56,31 @@ def _presets_path(given: Path | None) -> Path:
     raise CommandError("no presets.json in the current folder; pass --presets PATH")
 
 
-def load_config(given: Path | None) -> PresetsConfig:
+def load_config(given: Path | None) -> tuple[Path, PresetsConfig]:
     from imgfan_core.presets import load_presets_file
 
+    path = _presets_path(given)
     try:
-        return load_presets_file(_presets_path(given)).config
+        return path, load_presets_file(path).config
     except InvalidPresets as exc:
         raise CommandError(str(exc)) from None
+
+
+def expand_folders(paths: list[str]) -> list[str]:
+    """Each folder replaced by the images in it (by suffix, sorted; not recursive)."""
+    from imgfan_core.presets import SourceFilter
+
+    suffixes = tuple(SourceFilter().suffixes)
+    files = []
+    for path in paths:
+        if not Path(path).is_dir():
+            files.append(path)
+            continue
+        found = sorted(str(p) for p in Path(path).iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
+        if not found:
+            raise CommandError(f"{path}: no images in this folder (looked for {', '.join(suffixes)})")
+        files += found
+    return files
 
 
 def _folder_names(files: list[str]) -> list[str]:
@@ -164,15 +182,18 @@ def _render_safely(path: str, name: str, out_dir: Path, config: PresetsConfig, d
 def run(args: argparse.Namespace) -> int:
     from imgfan_core.presets import presets_hash
 
-    config = load_config(args.presets)
+    presets_path, config = load_config(args.presets)
     digest = presets_hash(config)
+    files = expand_folders(args.files)
+    if not args.json:  # --json carries it as "presets"
+        print(f"presets: {presets_path} ({len(config.presets)} presets, presets_hash {digest})")
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandError(f"cannot create {args.out}: {exc.strerror or exc}") from None
 
     summaries = [_render_safely(path, name, args.out, config, digest)
-                 for path, name in zip(args.files, _folder_names(args.files))]
+                 for path, name in zip(files, _folder_names(files), strict=True)]
     for summary in summaries:
         for line in summary["problems"]:
             print(f"imgfan render: {line}", file=sys.stderr)
@@ -181,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
                               for v in summary["variants"])
             print(f"{summary['file']}: {sizes} -> {summary['folder']}")
     if args.json:
-        json.dump({"out": str(args.out), "presets_hash": digest, "files": summaries}, sys.stdout, indent=2)
+        json.dump({"out": str(args.out), "presets": str(presets_path), "presets_hash": digest, "files": summaries},
+                  sys.stdout, indent=2)
         sys.stdout.write("\n")
     return 1 if any(summary["problems"] for summary in summaries) else 0
