@@ -116,7 +116,8 @@ def explain_setup_error(exc: Exception, endpoint_url: str | None) -> str | None:
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         if endpoint_url:
             return f"no AWS credentials for {endpoint_url}; for the embedded cloud, {LOCAL_EXPORTS}"
-        return "no AWS credentials: configure a profile ('aws configure', AWS_PROFILE) or export AWS_ACCESS_KEY_ID"
+        return ("no AWS credentials: configure a profile ('aws configure', AWS_PROFILE) "
+                "or export AWS_ACCESS_KEY_ID")
     if isinstance(exc, EndpointConnectionError):
         url = exc.kwargs.get("endpoint_url", endpoint_url)
         return f"cannot connect to {url}: is the embedded cloud running ('imgfan local up'), or is the endpoint right?"

@@ -42,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Show one execution as a timeline. TARGET is an execution name or ARN, a source key "
                     "or s3:// URL (its latest execution), or the start of a name.",
     )
-    show.add_argument("target", metavar="TARGET", help="execution name, ARN, source key, s3://bucket/key or name prefix")
+    show.add_argument("target", metavar="TARGET",
+                      help="execution name, ARN, source key, s3://bucket/key or name prefix")
     add_cloud_arguments(show)
     add_presets_parameter_argument(show)
     show.set_defaults(handler=run_show)

@@ -39,8 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "credentials, the region and the bucket names of this deployment. "
                     'Use: eval "$(imgfan local env)"',
     )
-    env.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}",
-                     help=f"the embedded cloud (default $AWS_ENDPOINT_URL, else http://127.0.0.1:{DEFAULT_PORT})")
+    default_endpoint = f"http://127.0.0.1:{DEFAULT_PORT}"
+    env.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or default_endpoint,
+                     help=f"the embedded cloud (default $AWS_ENDPOINT_URL, else {default_endpoint})")
     env.set_defaults(handler=run_env)
 
 
@@ -98,9 +99,18 @@ def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str], console: st
     print("  aws s3 cp photo.jpg s3://$IMGFAN_SOURCE_BUCKET/")
     print("  aws s3 ls --recursive s3://$IMGFAN_OUTPUT_BUCKET/")
     print("  imgfan executions list")
-    print(f"Function logs: {cloud.state_dir / 'logs'}/<function>.log")
+    print("Function logs, one file per deployed function:")
+    for name in _pipeline_functions(cloud):
+        print(f"  {cloud.state_dir / 'logs' / name}.log")
     print("Bucket names change at every start; 'imgfan local env' prints today's.")
     print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
+
+
+def _pipeline_functions(cloud: EmbeddedCloud) -> list[str]:
+    """This deployment's function names (the log files' names), the CDK custom resources left out."""
+    names = [f["FunctionName"] for page in cloud.client("lambda").get_paginator("list_functions").paginate()
+             for f in page["Functions"]]
+    return sorted(n for n in names if n.startswith(f"{STACK_NAME}-") and "BucketNotificationsHandler" not in n)
 
 
 def _report_executions(cloud: EmbeddedCloud, state_machine_arn: str, progress: Progress) -> None:
@@ -126,15 +136,20 @@ def run_env(args: argparse.Namespace) -> int:
             f"no embedded cloud answers at {args.endpoint_url}: start one with 'imgfan local up' "
             "(or pass --endpoint-url)"
         )
-    environment = {"AWS_ENDPOINT_URL": args.endpoint_url, "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
-                   "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
-                   "AWS_DEFAULT_REGION": about["region"]}
+    environment = {
+        "AWS_ENDPOINT_URL": args.endpoint_url,
+        "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+        "AWS_DEFAULT_REGION": about["region"],
+    }
     cloudformation = boto3.client("cloudformation", endpoint_url=args.endpoint_url, region_name=about["region"],
                                   **LOCAL_CREDENTIALS)
     try:
         stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
     except (ClientError, BotoCoreError) as exc:
-        raise CommandError(f"the embedded cloud at {args.endpoint_url} has no stack {STACK_NAME} yet: {exc}") from None
+        raise CommandError(
+            f"the embedded cloud at {args.endpoint_url} has no stack {STACK_NAME} yet: {exc}"
+        ) from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     for line in exports(environment, outputs):
         print(line)
