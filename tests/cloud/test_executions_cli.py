@@ -68,9 +68,12 @@ def test_list_shows_key_status_manifest_status_arn_and_the_console(cli, console,
     assert code == 0, err
     lines = out.splitlines()
     [good] = [line for line in lines if line.endswith(inspected["execution"]["arn"])]
-    assert f"  complete    {KEY}  |  " in good and " SUCCEEDED " in good
+    assert good.split()[2:7] == ["SUCCEEDED", good.split()[3], "render", "complete", "inspect/some"]
+    assert f"  complete    {KEY}  " in good
     [bad] = [line for line in lines if line.endswith(failed["execution"]["arn"])]
-    assert "  failed !    inspect/notes.jpg  |  " in bad
+    assert "  failed !    inspect/notes.jpg  " in bad
+    # The keys line up: each row's execution ARN starts in the same column.
+    assert good.index(inspected["execution"]["arn"]) == bad.index(failed["execution"]["arn"])
     assert lines[-1] == f"console: {console}"
 
 

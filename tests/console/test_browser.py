@@ -92,7 +92,7 @@ def test_a_new_upload_appears_without_a_reload(page, console, pipeline, uploaded
 
 def test_search_by_key_and_status_filter(page, console, uploaded):
     page.goto(console)
-    page.fill("input[name=q]", "notes.jpg")
+    page.fill("input[name=q]", NOT_AN_IMAGE)
     page.click("button[type=submit]")
     assert list(row_texts(page)) == [uploaded[NOT_AN_IMAGE]]
     page.select_option("select[name=status]", "RUNNING")

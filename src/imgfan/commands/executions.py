@@ -25,6 +25,8 @@ from imgfan.timeline import build_timeline, readable_cause, render_timeline
 from imgfan_core.stack_names import Output
 
 STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+# Keys up to this long line up in a column; longer ones push their row's name to the right.
+KEY_WIDTH = 48
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,15 +70,16 @@ def run_list(args: argparse.Namespace) -> int:
     machine = stack.output(Output.STATE_MACHINE_ARN)
     executions = list_executions(stack.client("stepfunctions"), machine, args.status)[: args.max]
     summaries = _summaries(stack, args.parameter_name, executions)
-    header = f"{'started (UTC)':<19}  {'status':<9} {'duration':>9}  {'action':<6}  {'manifest':<10}  source key"
-    print(header + ("  |  execution ARN" if args.wide else "  |  execution"))
+    width = min(KEY_WIDTH, max([len("source key")] + [len(s.execution.source_key or "?") for s in summaries]))
+    print(f"{'started (UTC)':<19}  {'status':<9} {'duration':>9}  {'action':<6}  {'manifest':<10}  "
+          f"{'source key':<{width}}  {'execution ARN' if args.wide else 'execution'}")
     for summary in summaries:
         execution = summary.execution
         duration = "-" if execution.seconds is None else f"{execution.seconds:.2f}s"
         started = execution.started.strftime("%Y-%m-%d %H:%M:%S")
         print(
             f"{started:<19}  {execution.status:<9} {duration:>9}  {execution.action or '?':<6}  "
-            f"{manifest_column(summary):<10}  {execution.source_key or '?'}  |  "
+            f"{manifest_column(summary):<10}  {execution.source_key or '?':<{width}}  "
             + (execution.arn if args.wide else execution.name)
         )
     if not summaries:

@@ -7,6 +7,7 @@ server-rendered HTML with no external assets.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,26 @@ def is_console_request(environ: dict[str, Any]) -> bool:
     return True
 
 
+class _SharedClients:
+    """One boto3 client per service for every request (clients are thread-safe; making one per
+    call, as the embedded cloud's ``client`` does, costs more than the call)."""
+
+    def __init__(self, cloud: Any):
+        self.cloud, self.endpoint_url, self.region = cloud, cloud.endpoint_url, cloud.region
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.cloud.client(service)
+            return self._clients[service]
+
+
 def mount_console(cloud: Any, presets_path: Path | None = None) -> str:
     """Serve the console on the embedded cloud ``cloud`` (started and deployed); returns its URL."""
     from imgfan.console.app import ConsoleApp
     from imgfan.live import Stack
 
-    cloud.mount(is_console_request, ConsoleApp(Stack(cloud), presets_path))
+    cloud.mount(is_console_request, ConsoleApp(Stack(_SharedClients(cloud)), presets_path))
     return console_url(cloud.endpoint_url)
