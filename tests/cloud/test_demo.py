@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import urllib.request
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -40,9 +44,18 @@ class ImageSources(HTMLParser):
             self.sources.append(dict(attrs)["src"])
 
 
+@dataclass
+class DemoRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    console_about: dict
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """Run the demo once; (completed process, its output folder, the uploaded files)."""
+    """Run the demo once with --keep-running, look at its console, then Ctrl-C it;
+    (the run, its output folder, the uploaded files)."""
     inputs = tmp_path_factory.mktemp("demo-inputs")
     image = inputs / IMAGE_KEY
     shutil.copyfile(IMAGE, image)
@@ -52,11 +65,25 @@ def demo(tmp_path_factory):
     (out / ".imgfan-demo").write_text("")  # an earlier run's folder, with something it left behind
     (out / "old-image.jpg").mkdir()
     imgfan = Path(sys.executable).with_name("imgfan")  # the installed entry point
-    done = subprocess.run(
-        [str(imgfan), "demo", str(image), str(not_an_image), "--port", str(free_port()), "--out", str(out)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-    )
-    return done, out, {IMAGE_KEY: image, NOT_AN_IMAGE_KEY: not_an_image}
+    stderr = tmp_path_factory.mktemp("demo-log") / "stderr"
+    with open(stderr, "w") as errors:
+        process = subprocess.Popen(
+            [str(imgfan), "demo", str(image), str(not_an_image), "--port", str(free_port()), "--out", str(out),
+             "--keep-running"],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=errors, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        consoles = [line.split()[1] for line in printed if line.startswith("console: http")]
+        about = json.loads(urllib.request.urlopen(consoles[0] + "about.json", timeout=30).read()) if consoles else {}
+        process.send_signal(signal.SIGINT)
+        rest = process.communicate(timeout=120)[0]
+    run = DemoRun(process.returncode, "".join(printed) + rest, stderr.read_text(), about)
+    return run, out, {IMAGE_KEY: image, NOT_AN_IMAGE_KEY: not_an_image}
 
 
 def copied_manifest(out: Path, key: str) -> tuple[dict, Path]:
@@ -72,7 +99,12 @@ def test_demo_exits_0_when_every_file_got_a_manifest_and_ends_with_a_summary(dem
     lines = done.stdout.splitlines()
     assert "2 images: 1 complete, 1 failed" in lines
     assert f"contact sheet: {(out / 'index.html').resolve()}" in lines
-    assert any(line.startswith("console: ") and "--keep-running" in line for line in lines)
+
+
+def test_keep_running_leaves_the_cloud_up_with_its_console_until_ctrl_c(demo):
+    done, _, _ = demo
+    assert done.console_about["service"] == "imgfan-console"
+    assert done.stdout.rstrip().endswith("stopping")
 
 
 def test_each_run_writes_to_a_clean_folder(demo):

@@ -117,7 +117,8 @@ def _print_summary(manifests: dict[str, dict], missing: list[str], args: argpars
     counts = Counter(manifest["status"] for manifest in manifests.values())
     parts = [f"{counts[status]} {status}" for status in ("complete", "partial", "failed") if counts[status]]
     parts += [f"{len(missing)} without a manifest"] if missing else []
-    print(f"\n{len(manifests) + len(missing)} images: {', '.join(parts)}")
+    total = len(manifests) + len(missing)
+    print(f"\n{total} image{'s' if total != 1 else ''}: {', '.join(parts)}")
     print(f"contact sheet: {(args.out / 'index.html').resolve()}")
     if not args.keep_running:
         print("console: 'imgfan demo --keep-running' keeps the cloud up with its web console; "
