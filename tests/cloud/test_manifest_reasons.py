@@ -39,10 +39,10 @@ def test_a_key_with_no_source_says_so_and_suggests_the_near_one(cli, pipeline):
 
 
 @pytest.mark.parametrize("key, why", [
-    ("reasons/photo.bmp", ".bmp is not a watched suffix (.avif, .gif, .heic, .heif, .jpeg, .jpg, .png, .tif, "
-                          ".tiff, .webp)"),
-    ("reasons/Mixed.Jpg", "S3 events are set up for .jpg and .JPG only, and S3 suffix filters are "
-                          "case-sensitive: .Jpg matches neither"),
+    ("reasons/photo.bmp", (".bmp is not a watched suffix (.avif, .gif, .heic, .heif, .jpeg, .jpg, .png, "
+                           ".tif, .tiff, .webp)")),
+    ("reasons/Mixed.Jpg", ("S3 events are set up for .jpg and .JPG only, and S3 suffix filters are "
+                           "case-sensitive: .Jpg matches neither")),
 ])
 def test_a_suffix_the_notifications_do_not_watch_says_so_and_how_to_render_it(cli, pipeline, key, why):
     pipeline.upload(key, PHOTO)

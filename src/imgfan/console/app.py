@@ -29,7 +29,7 @@ from imgfan.console.presets_page import presets_page
 from imgfan.live import LiveStateError, Stack
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 @dataclass
@@ -86,7 +86,7 @@ class ConsoleApp:
         except (LiveStateError, ClientError, BotoCoreError) as exc:
             body = f"<h1>Cannot read the cloud</h1><div class=\"box error\"><pre>{esc(exc)}</pre></div>"
             return Response("503 Service Unavailable", layout("Unavailable", body, ""))
-        except Exception:  # a bug: say so on the page, keep the traceback in the server's log
+        except Exception:  # noqa: BLE001 - a bug: say so on the page, keep the traceback in the log
             traceback.print_exc(file=sys.stderr)
             return Response("500 Internal Server Error", layout("Error", "<h1>Internal error</h1>", ""))
 

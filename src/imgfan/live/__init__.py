@@ -40,16 +40,16 @@ from imgfan.live.stack import Stack
 from imgfan.live.summaries import NOT_COMPLETE, ExecutionSummary, manifest_of, summarize
 
 __all__ = [
+    "NOT_COMPLETE",
     "AmbiguousExecution",
     "Execution",
-    "ExecutionSummary",
     "ExecutionLookup",
+    "ExecutionSummary",
     "FailedBeforeManifest",
     "InvalidLivePresets",
     "LivePresets",
     "LiveStateError",
     "MissingOutput",
-    "NOT_COMPLETE",
     "NeverStarted",
     "NoExecution",
     "NoManifest",
@@ -79,8 +79,8 @@ __all__ = [
     "read_presets",
     "redrive",
     "source_key_of",
-    "summarize",
     "state_machine_definition",
+    "summarize",
     "unwatched_reason",
     "write_presets",
 ]

@@ -37,7 +37,7 @@ def unwatched_reason(config: PresetsConfig, key: str) -> str | None:
     if not matching:
         suffix = PurePosixPath(key).suffix or "(no suffix)"
         return f"{suffix} is not a watched suffix ({', '.join(suffixes)})"
-    if any(key.endswith(s) or key.endswith(s.upper()) for s in matching):
+    if any(key.endswith((s, s.upper())) for s in matching):
         return None
     spelt = key[-len(matching[0]):]
     return (f"S3 events are set up for {matching[0]} and {matching[0].upper()} only, and S3 suffix "
