@@ -1,23 +1,40 @@
 # Two entry points for users: `make demo` and `make test`. Both bootstrap .venv on first use
 # and reinstall only when pyproject.toml changes.
+# bash with pipefail: an install step piped into grep still fails when the install fails.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test bench synth clean
 
 $(STAMP): pyproject.toml
 	@command -v node >/dev/null || { echo "Node.js 20+ is required (CDK synthesis uses jsii)."; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> [1/3] creating $(VENV)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> [2/3] upgrading pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> [3/3] installing imgfan and its dependencies (first time: about a minute)"
+	@$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check -e '.[dev]' \
+		| { grep --line-buffered -v '^Requirement already satisfied' || test $$? = 1; }
+	@touch $(STAMP)
+	@echo "==> ready"
+
+$(CHROMIUM):
+	@echo "==> installing Debian's Chromium for the browser tests (apt-get, as root)"
+	@apt-get update -qq
+	@DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+		| { grep --line-buffered -E '^(Setting up|E:)' || test $$? = 1; }
+	@test -x $(CHROMIUM)
 
 demo: $(STAMP)
 	$(BIN)/imgfan demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -137,6 +137,14 @@ def pipeline(cloud) -> Pipeline:
     return Pipeline(cloud)
 
 
+@pytest.fixture(scope="session")
+def console(cloud) -> str:
+    """The local console served on the session's embedded cloud, as `imgfan local up` does; its URL."""
+    from imgfan.console import mount_console
+
+    return mount_console(cloud, REPO_ROOT / "presets.json")
+
+
 # --- a bare moto server (no stack) for command tests that make their own resources ---
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from imgfan.commands import CommandError
 
@@ -21,9 +23,39 @@ COMMAND_MODULES = {
     "synth": "imgfan.commands.synth",
 }
 
+DESCRIPTION = """\
+Turn every image uploaded to an S3 bucket into web-ready variants (one per preset in
+presets.json) and a manifest.json that describes them. Runs on AWS, or on the embedded
+cloud on this machine with no AWS account.
+
+start here:
+  imgfan demo                 the whole pipeline on sample photos, end to end
+  imgfan local up             keep the embedded cloud running, with a web console
+  imgfan render photo.jpg --out variants/   the resize engine alone, no cloud
+"""
+
+EPILOG = """\
+Commands that talk to AWS take --endpoint-url (default $AWS_ENDPOINT_URL), --profile and
+--region. 'imgfan COMMAND --help' describes each command.
+"""
+
+# 128 + SIGPIPE: what a shell reports for a program whose reader went away (`imgfan ... | head`).
+EXIT_CLOSED_PIPE = 141
+
+
+def imgfan_version() -> str:
+    try:
+        return version("imgfan")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="imgfan", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="imgfan", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"imgfan {imgfan_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMAND_MODULES.items():
         if selected is not None and name != selected:
@@ -45,12 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(first if first in COMMAND_MODULES else None)
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
     except Exception as exc:
-        failure = expected_failure(exc)
+        failure = expected_failure(exc, getattr(args, "endpoint_url", None))
         if failure is None:
             raise
         message, exit_code = failure
@@ -58,7 +94,17 @@ def main(argv: list[str] | None = None) -> int:
         return exit_code
 
 
-def expected_failure(exc: Exception) -> tuple[str, int] | None:
+def _closed_pipe() -> int:
+    """The reader of stdout went away: stop quietly, as other command-line tools do.
+
+    Python would otherwise report the failed flush of stdout again at exit.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_CLOSED_PIPE
+
+
+def expected_failure(exc: Exception, endpoint_url: str | None = None) -> tuple[str, int] | None:
     """The message and exit code of a failure the user can act on; None for a bug (traceback).
 
     Commands raise CommandError, the live-state layer its own types, and AWS calls botocore's
@@ -68,10 +114,14 @@ def expected_failure(exc: Exception) -> tuple[str, int] | None:
         return str(exc), exc.exit_code
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from imgfan.aws import explain_setup_error
     from imgfan.live import LiveStateError
 
     if isinstance(exc, LiveStateError):
         return str(exc), 1
+    setup = explain_setup_error(exc, endpoint_url)
+    if setup is not None:
+        return setup, 1
     # imgfan.aws.attempting notes what was being done; without a note, the API call names it.
     notes = getattr(exc, "__notes__", None)
     if isinstance(exc, ClientError):

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import urllib.request
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -40,21 +44,46 @@ class ImageSources(HTMLParser):
             self.sources.append(dict(attrs)["src"])
 
 
+@dataclass
+class DemoRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    console_about: dict
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """Run the demo once; (completed process, its output folder, the uploaded files)."""
+    """Run the demo once with --keep-running, look at its console, then Ctrl-C it;
+    (the run, its output folder, the uploaded files)."""
     inputs = tmp_path_factory.mktemp("demo-inputs")
     image = inputs / IMAGE_KEY
     shutil.copyfile(IMAGE, image)
     not_an_image = inputs / NOT_AN_IMAGE_KEY
     not_an_image.write_text("a shopping list, not a photo\n")
     out = tmp_path_factory.mktemp("demo-out")
+    (out / ".imgfan-demo").write_text("")  # an earlier run's folder, with something it left behind
+    (out / "old-image.jpg").mkdir()
     imgfan = Path(sys.executable).with_name("imgfan")  # the installed entry point
-    done = subprocess.run(
-        [str(imgfan), "demo", str(image), str(not_an_image), "--port", str(free_port()), "--out", str(out)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-    )
-    return done, out, {IMAGE_KEY: image, NOT_AN_IMAGE_KEY: not_an_image}
+    stderr = tmp_path_factory.mktemp("demo-log") / "stderr"
+    with open(stderr, "w") as errors:
+        process = subprocess.Popen(
+            [str(imgfan), "demo", str(image), str(not_an_image), "--port", str(free_port()), "--out", str(out),
+             "--keep-running"],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=errors, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        consoles = [line.split()[1] for line in printed if line.startswith("console: http")]
+        about = json.loads(urllib.request.urlopen(consoles[0] + "about.json", timeout=30).read()) if consoles else {}
+        process.send_signal(signal.SIGINT)
+        rest = process.communicate(timeout=120)[0]
+    run = DemoRun(process.returncode, "".join(printed) + rest, stderr.read_text(), about)
+    return run, out, {IMAGE_KEY: image, NOT_AN_IMAGE_KEY: not_an_image}
 
 
 def copied_manifest(out: Path, key: str) -> tuple[dict, Path]:
@@ -64,14 +93,29 @@ def copied_manifest(out: Path, key: str) -> tuple[dict, Path]:
     return json.loads((folder / "manifest.json").read_text()), folder
 
 
-def test_demo_exits_0_when_every_file_got_a_manifest(demo):
+def test_demo_exits_0_when_every_file_got_a_manifest_and_ends_with_a_summary(demo):
     done, out, _ = demo
     assert done.returncode == 0, done.stderr
-    assert f"contact sheet: {(out / 'index.html').resolve()}" in done.stdout
+    lines = done.stdout.splitlines()
+    assert "2 images: 1 complete, 1 failed" in lines
+    assert f"contact sheet: {(out / 'index.html').resolve()}" in lines
 
 
-def test_table_shows_the_source_every_preset_and_the_manifest_key(demo):
-    done, _, files = demo
+def test_keep_running_leaves_the_cloud_up_with_its_console_until_ctrl_c(demo):
+    done, _, _ = demo
+    assert done.console_about["service"] == "imgfan-console"
+    assert done.stdout.rstrip().endswith("stopping")
+
+
+def test_each_run_writes_to_a_clean_folder(demo):
+    _, out, _ = demo
+    assert not (out / "old-image.jpg").exists()
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(
+        copied_manifest(out, key)[1].name for key in (IMAGE_KEY, NOT_AN_IMAGE_KEY))
+
+
+def test_table_shows_the_source_every_preset_the_manifest_and_the_local_copy(demo):
+    done, out, files = demo
     width, height = Image.open(IMAGE).size
     size = files[IMAGE_KEY].stat().st_size
     lines = done.stdout.splitlines()
@@ -79,12 +123,14 @@ def test_table_shows_the_source_every_preset_and_the_manifest_key(demo):
     table = lines[head + 1 : head + 2 + len(PRESETS)]
     assert table[0].split() == ["preset", "size", "format", "bytes"]
     assert [row.split()[0] for row in table[1:]] == PRESETS
-    assert lines[head + 2 + len(PRESETS)] == f"  manifest: {IMAGE_KEY}/manifest.json"
+    manifest, folder = copied_manifest(out, IMAGE_KEY)
+    assert lines[head + 2 + len(PRESETS)] == (
+        f"  manifest: s3://{manifest['output']['bucket']}/{IMAGE_KEY}/manifest.json")
+    assert lines[head + 3 + len(PRESETS)] == f"  copied to: {folder}/"
 
-    [failed] = [i for i, line in enumerate(lines) if line.startswith(f"{NOT_AN_IMAGE_KEY}  (")]
-    assert lines[failed].endswith("status: failed")
-    rows = lines[failed + 2 : failed + 2 + len(PRESETS)]
-    assert [row.split()[:3] for row in rows] == [[name, "FAILED", "NotAnImage:"] for name in PRESETS]
+    size = files[NOT_AN_IMAGE_KEY].stat().st_size
+    [failed] = [line for line in lines if line.startswith(f"{NOT_AN_IMAGE_KEY}  ")]
+    assert failed == f"{NOT_AN_IMAGE_KEY}  failed: NotAnImage: not a recognised image format  ({size} bytes; no variants)"
 
 
 def test_copied_variants_are_the_images_their_manifest_describes(demo):

@@ -37,3 +37,11 @@ def test_custom_resource_callbacks_use_the_patchable_host_setting():
 def test_custom_resource_properties_become_strings_like_cloudformation_sends_them():
     converted = moto_cfn._as_cloudformation_strings({"Managed": True, "Count": 3, "Nested": [{"On": False}], "S": "x"})
     assert converted == {"Managed": "true", "Count": "3", "Nested": [{"On": "false"}], "S": "x"}
+
+
+def test_the_moto_server_serves_through_the_wsgi_app_attribute_the_embedded_cloud_wraps():
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from werkzeug.serving import WSGIRequestHandler
+
+    assert "self._server = make_server(" in inspect.getsource(ThreadedMotoServer._server_entry)
+    assert "self.server.app" in inspect.getsource(WSGIRequestHandler.run_wsgi)

@@ -12,3 +12,14 @@ class CommandError(Exception):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def context_pair(text: str) -> tuple[str, str]:
+    """``-c key=value`` (a CDK context setting) as used by ``synth`` and ``local up``."""
+    import argparse
+
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    return key, value
+

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -19,6 +20,7 @@ from imgfan.commands import CommandError
 from imgfan.live import Stack, list_object_pages, manifest_hashes, read_presets
 from imgfan.progress import Progress
 from imgfan_core.dispatch import start_execution
+from imgfan_core.keys import execution_name
 from imgfan_core.presets import PresetsConfig, presets_hash
 from imgfan_core.stack_names import Output
 
@@ -34,6 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--only-stale",
         action="store_true",
         help="skip objects whose manifest already has the live presets_hash (no manifest = stale)",
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="re-render every image, even up-to-date ones, so that the variants of removed presets go "
+             "(the finalizer keeps the previous generation, so they are gone after the second run)",
     )
     parser.add_argument("--dry-run", action="store_true", help="list what would start; start nothing")
     parser.add_argument(
@@ -66,10 +74,14 @@ class Scope:
 def cmd_backfill(args: argparse.Namespace) -> int:
     if args.max_executions < 0:
         raise CommandError("--max-executions must be 0 or more")
+    if args.prune and args.only_stale:
+        raise CommandError("--prune re-renders every image; leave out --only-stale")
     stack = Stack.from_args(args)
     scope = _scope(stack, args)
     progress = Progress()
     plan = _plan(stack.client("s3"), scope, args.only_stale, progress)
+    if args.prune:
+        plan = _renamed_for_prune(plan, scope, datetime.now(UTC))
     count = len(plan.to_start)
     print(
         f"{scope.source}: {plan.considered} objects, {len(plan.filtered)} filtered out, "
@@ -86,7 +98,26 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         )
     started, existed = _start(stack, scope, plan, progress)
     _print_outcome(plan, started, existed)
+    if args.prune:
+        print(
+            "each image now renders again; the variants its previous manifest named stay one more generation "
+            "(pages may still show them), so a removed preset's variants go after the next render: run "
+            "'imgfan backfill --prune' again once pages have reloaded their manifests"
+        )
     return 0
+
+
+def _renamed_for_prune(plan: BackfillPlan, scope: Scope, now: datetime) -> BackfillPlan:
+    """The plan with execution names unique to this run: a backfill's names otherwise depend only
+    on the object and the presets, and an up-to-date image would meet ExecutionAlreadyExists."""
+    revision = f"prune@{now.isoformat()}"
+    digest = presets_hash(scope.config)
+    renamed = [
+        replace(planned, request=replace(planned.request, name=execution_name(
+            "render", scope.source_bucket, planned.key, revision, digest)))
+        for planned in plan.to_start
+    ]
+    return replace(plan, to_start=renamed)
 
 
 def _scope(stack: Stack, args: argparse.Namespace) -> Scope:

@@ -1,45 +1,81 @@
-"""``imgfan local up``: the embedded cloud and the deployed pipeline, in the foreground."""
+"""``imgfan local up|env``: the embedded cloud and the deployed pipeline, in the foreground, and
+the shell settings that reach it."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from pathlib import Path
 
-from imgfan.commands import CommandError
+from imgfan.commands import CommandError, context_pair
+from imgfan.console import about_console, mount_console
 from imgfan.live import list_executions
-from imgfan.local.cloud import DEFAULT_PORT, CloudError, EmbeddedCloud
+from imgfan.local.cloud import DEFAULT_PORT, LOCAL_CREDENTIALS, CloudError, EmbeddedCloud
 from imgfan.progress import Progress
-from imgfan_core.stack_names import Output
+from imgfan_core.stack_names import STACK_NAME, Output
+
+# The bucket names CloudFormation gave this deployment, for shell commands to use by name.
+BUCKET_VARIABLES = {"IMGFAN_SOURCE_BUCKET": Output.SOURCE_BUCKET, "IMGFAN_OUTPUT_BUCKET": Output.OUTPUT_BUCKET}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     local = subparsers.add_parser("local", help="run the embedded cloud (no AWS account needed)")
     actions = local.add_subparsers(dest="local_command", metavar="ACTION", required=True)
     up = actions.add_parser(
-        "up", help="start moto + local Lambda runtime, deploy the stack, run until Ctrl-C"
+        "up", help="start moto + local Lambda runtime, deploy the stack, serve the console, run until Ctrl-C"
     )
     up.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})"
     )
     up.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    up.add_argument("--presets", metavar="PATH", type=Path, help="presets file to deploy (default presets.json)")
+    up.add_argument("--context", "-c", action="append", type=context_pair, default=[], metavar="KEY=VALUE",
+                    help="stack setting as for 'imgfan synth', e.g. -c presetsCacheSeconds=5 (repeatable)")
     up.set_defaults(handler=run_up)
+    env = actions.add_parser(
+        "env", help="print the exports and today's bucket names of a running 'imgfan local up'",
+        description="Print shell exports for the running embedded cloud: the endpoint, test "
+                    "credentials, the region and the bucket names of this deployment. "
+                    'Use: eval "$(imgfan local env)"',
+    )
+    default_endpoint = f"http://127.0.0.1:{DEFAULT_PORT}"
+    env.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or default_endpoint,
+                     help=f"the embedded cloud (default $AWS_ENDPOINT_URL, else {default_endpoint})")
+    env.set_defaults(handler=run_env)
+
+
+def stack_context(args: argparse.Namespace) -> dict[str, str]:
+    context = dict(args.context)
+    if args.presets is not None:
+        context["presetsFile"] = str(args.presets.resolve())
+    return context
+
+
+def _local_presets(args: argparse.Namespace) -> Path | None:
+    """The file the console's presets page compares the live presets with."""
+    default = Path("presets.json")
+    return args.presets or (default if default.is_file() else None)
 
 
 def run_up(args: argparse.Namespace) -> int:
+    from imgfan.synth import SynthError
+
     progress = Progress()
     cloud = EmbeddedCloud(port=args.port, host=args.host)
     try:
         progress.say(f"starting the embedded cloud on {cloud.endpoint_url}")
         cloud.start()
-        outputs = cloud.deploy(progress=progress.say)
+        outputs = cloud.deploy(progress=progress.say, context=stack_context(args))
         cloud.start_poller()
-    except CloudError as exc:
+        console = mount_console(cloud, _local_presets(args))
+    except (CloudError, SynthError) as exc:
         cloud.stop()
         raise CommandError(str(exc)) from None
     except BaseException:
         cloud.stop()
         raise
-    _print_how_to_use(cloud, outputs)
+    _print_how_to_use(cloud, outputs, console)
     try:
         _report_executions(cloud, outputs[Output.STATE_MACHINE_ARN], progress)
     except KeyboardInterrupt:
@@ -49,16 +85,32 @@ def run_up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str]) -> None:
+def exports(environment: dict[str, str], outputs: dict[str, str]) -> list[str]:
+    lines = [f"export {name}={value}" for name, value in environment.items()]
+    return lines + [f"export {name}={outputs[output]}" for name, output in BUCKET_VARIABLES.items()]
+
+
+def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str], console: str) -> None:
     print()
-    print("imgfan is running. In another shell:")
-    for name, value in cloud.environment().items():
-        print(f"  export {name}={value}")
-    print(f"  aws s3 cp photo.jpg s3://{outputs[Output.SOURCE_BUCKET]}/")
-    print(f"  aws s3 ls --recursive s3://{outputs[Output.OUTPUT_BUCKET]}/")
+    print(f"console: {console}")
+    print("imgfan is running. In another shell (or: eval \"$(imgfan local env)\"):")
+    for line in exports(cloud.environment(), outputs):
+        print(f"  {line}")
+    print("  aws s3 cp photo.jpg s3://$IMGFAN_SOURCE_BUCKET/")
+    print("  aws s3 ls --recursive s3://$IMGFAN_OUTPUT_BUCKET/")
     print("  imgfan executions list")
-    print(f"Function logs: {cloud.state_dir / 'logs'}/")
+    print("Function logs, one file per deployed function:")
+    for name in _pipeline_functions(cloud):
+        print(f"  {cloud.state_dir / 'logs' / name}.log")
+    print("Bucket names change at every start; 'imgfan local env' prints today's.")
     print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
+
+
+def _pipeline_functions(cloud: EmbeddedCloud) -> list[str]:
+    """This deployment's function names (the log files' names), the CDK custom resources left out."""
+    names = [f["FunctionName"] for page in cloud.client("lambda").get_paginator("list_functions").paginate()
+             for f in page["Functions"]]
+    return sorted(n for n in names if n.startswith(f"{STACK_NAME}-") and "BucketNotificationsHandler" not in n)
 
 
 def _report_executions(cloud: EmbeddedCloud, state_machine_arn: str, progress: Progress) -> None:
@@ -72,3 +124,34 @@ def _report_executions(cloud: EmbeddedCloud, state_machine_arn: str, progress: P
                 continue
             reported.add(execution.arn)
             progress.say(f"execution {execution.name}: {execution.status} in {execution.seconds:.1f}s")
+
+
+def run_env(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    about = about_console(args.endpoint_url)
+    if about is None:
+        raise CommandError(
+            f"no embedded cloud answers at {args.endpoint_url}: start one with 'imgfan local up' "
+            "(or pass --endpoint-url)"
+        )
+    environment = {
+        "AWS_ENDPOINT_URL": args.endpoint_url,
+        "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+        "AWS_DEFAULT_REGION": about["region"],
+    }
+    cloudformation = boto3.client("cloudformation", endpoint_url=args.endpoint_url, region_name=about["region"],
+                                  **LOCAL_CREDENTIALS)
+    try:
+        stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+    except (ClientError, BotoCoreError) as exc:
+        raise CommandError(
+            f"the embedded cloud at {args.endpoint_url} has no stack {STACK_NAME} yet: {exc}"
+        ) from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    for line in exports(environment, outputs):
+        print(line)
+    print(f"# console: {about['url']}")
+    return 0

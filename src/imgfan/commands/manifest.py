@@ -13,7 +13,17 @@ import sys
 
 from imgfan.aws import add_cloud_arguments, add_presets_parameter_argument
 from imgfan.commands import CommandError
-from imgfan.live import Stack, read_live_config, read_manifest
+from imgfan.live import (
+    ExecutionLookup,
+    NoManifest,
+    Stack,
+    explain_missing_manifest,
+    read_live_config,
+    read_manifest,
+    source_key_of,
+)
+from imgfan_core.presets import PresetsConfig
+from imgfan_core.stack_names import Output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,15 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     get.set_defaults(handler=cmd_get)
 
 
-def source_key(raw: str) -> str:
-    if raw.startswith("s3://"):
-        _, _, key = raw[len("s3://") :].partition("/")
-        return key
-    return raw
-
-
 def cmd_get(args: argparse.Namespace) -> int:
-    key = source_key(args.key)
+    key = source_key_of(args.key)
     if not key:
         raise CommandError("KEY is empty; pass the source object's key, e.g. photos/cat.jpg")
     stack = Stack.from_args(args)
@@ -48,7 +51,10 @@ def cmd_get(args: argparse.Namespace) -> int:
         live = read_live_config(stack.client("ssm"), stack.presets_parameter(args.parameter_name))
     prefix = args.prefix if args.prefix is not None else (live.output.prefix if live else "")
     bucket = args.bucket or stack.output_bucket_for(live)
-    manifest = read_manifest(stack.client("s3"), bucket, prefix, key)
+    try:
+        manifest = read_manifest(stack.client("s3"), bucket, prefix, key)
+    except NoManifest as missing:
+        raise _explained(stack, live, key, missing) from None
     if args.validate:
         from imgfan_core.manifest import InvalidManifest, validate_manifest
 
@@ -58,3 +64,18 @@ def cmd_get(args: argparse.Namespace) -> int:
             raise CommandError(f"{manifest.url} does not match manifest.schema.json: {exc}") from None
     sys.stdout.write(json.dumps(manifest.document, indent=2, ensure_ascii=False) + "\n")
     return 0
+
+
+def _explained(stack: Stack, config: PresetsConfig | None, key: str, missing: NoManifest) -> NoManifest:
+    """Why there is none, when the stack can say (source, notifications, executions)."""
+    from imgfan.live import MissingOutput, StackNotFound
+
+    if config is None:
+        return missing
+    try:
+        source_bucket = config.source.bucket or stack.output(Output.SOURCE_BUCKET)
+        lookup = ExecutionLookup(stack.client("stepfunctions"), stack.output(Output.STATE_MACHINE_ARN))
+    except (StackNotFound, MissingOutput):
+        return missing
+    return explain_missing_manifest(missing, stack.client("s3"), source_bucket, config, lookup, key)
+

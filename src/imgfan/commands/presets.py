@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imgfan.commands import CommandError
-from imgfan.presets_diff import REDEPLOY_REQUIRED, diff_configs
+from imgfan.presets_diff import REDEPLOY_REQUIRED, PresetsDiff, diff_configs
 from imgfan_core.errors import InvalidPresets
 from imgfan_core.presets import (
     SCHEMA_FILE,
@@ -35,10 +35,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("presets", help="validate, diff and push the presets file")
     actions = parser.add_subparsers(dest="presets_action", metavar="ACTION", required=True)
 
-    validate = actions.add_parser("validate", help="check a presets file; exit 1 naming each bad field")
+    validate = actions.add_parser(
+        "validate", help="check a presets file as 'push' would; exit 1 naming each problem",
+        description="Check a presets file. With an endpoint (--endpoint-url or AWS_ENDPOINT_URL, e.g. the "
+                    "embedded cloud) or --deployed, also check it against the deployed stack exactly as "
+                    "'push' does: outputs overlapping the source bucket, settings that need a redeploy.",
+    )
     _add_path(validate)
     validate.add_argument("--source-bucket", help="also refuse outputs that would land in this source bucket")
     validate.add_argument("--output-bucket", help="the output bucket the stack uses (with --source-bucket)")
+    validate.add_argument("--deployed", action="store_true",
+                          help="check against the deployed stack on AWS too (implied by an endpoint)")
+    _add_live_arguments(validate)
     validate.set_defaults(handler=cmd_validate)
 
     diff = actions.add_parser("diff", help="compare the file with the live parameter; count stale manifests")
@@ -116,10 +124,17 @@ def _check_location(file: PresetsFile, source_bucket: str | None, output_bucket:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from imgfan.live import Stack
+
     file = _load(args.path)
-    if args.source_bucket or args.output_bucket:
-        _check_location(file, args.source_bucket, args.output_bucket)
-    print(f"{args.path}: valid, {len(file.config.presets)} presets, presets_hash {presets_hash(file.config)}")
+    _check_location(file, args.source_bucket, args.output_bucket)
+    checked = "(not checked against a deployed stack: pass --deployed, or --endpoint-url for the embedded cloud)"
+    if args.deployed or args.endpoint_url:
+        stack = Stack.from_args(args)
+        _refuse_what_push_refuses(stack, file, args)
+        checked = f"and pushable to stack {stack.name} at {stack.cloud.endpoint_url or 'AWS'}"
+    print(f"{args.path}: valid, {len(file.config.presets)} presets, presets_hash {presets_hash(file.config)} "
+          + checked)
     return 0
 
 
@@ -148,31 +163,51 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     from imgfan.live import Stack, write_presets
-    from imgfan_core.stack_names import Output
 
     file = _load(args.path)
     stack = Stack.from_args(args)
+    changes = _refuse_what_push_refuses(stack, file, args)
+    name = stack.presets_parameter(args.parameter_name)
+    version = write_presets(stack.client("ssm"), name, file.document)
+    for line in changes.lines():
+        print(line)
+    print(f"pushed {args.path} to {name} (version {version}, presets_hash {presets_hash(file.config)})")
+    _print_what_happens_next(stack, changes)
+    return 0
+
+
+def _refuse_what_push_refuses(stack: Stack, file: PresetsFile, args: argparse.Namespace) -> PresetsDiff:
+    """What push checks against the deployed stack; CommandError for what it refuses."""
+    from imgfan_core.stack_names import Output
+
     name = stack.presets_parameter(args.parameter_name)
     source_bucket = args.source_bucket or _deployed(stack, Output.SOURCE_BUCKET, args.parameter_name)
     output_bucket = args.output_bucket or _deployed(stack, Output.OUTPUT_BUCKET, args.parameter_name)
     _check_location(file, source_bucket, output_bucket)
-
     changes = diff_configs(_replaceable_live_config(stack, name), file.config)
     blocked = changes.redeploy_required()
-    if blocked and not args.force:
+    if blocked and not getattr(args, "force", False):
         raise CommandError(
             f"{', '.join(blocked)} changed; the deployed stack's permissions and wiring cover only the old "
-            "value, so every write would fail. Redeploy instead (cdk deploy, or restart 'imgfan local up'), "
-            "or pass --force"
+            "value, so every write would fail. Redeploy instead (cdk deploy, or restart 'imgfan local up "
+            f"--presets {file.path}'), or pass --force to push"
         )
-    version = write_presets(stack.client("ssm"), name, file.document)
-    for line in changes.lines():
-        print(line)
-    print(
-        f"pushed {args.path} to {name} (version {version}, presets_hash {presets_hash(file.config)}); "
-        "the dispatcher applies it to new uploads once its parameter cache expires"
-    )
-    return 0
+    return changes
+
+
+def _print_what_happens_next(stack: Stack, changes: PresetsDiff) -> None:
+    """When the new presets apply, and what becomes of the variants of removed presets."""
+    cache = stack.presets_cache_seconds()
+    within = f"within {cache} s (the dispatcher's presets cache, -c presetsCacheSeconds)" if cache is not None \
+        else "once the dispatcher's presets cache expires (-c presetsCacheSeconds, 30 s by default)"
+    print(f"new uploads use these presets {within}; existing images keep their variants until re-rendered "
+          "('imgfan backfill --only-stale')")
+    if changes.removed:
+        print(
+            f"removed presets ({', '.join(changes.removed)}): their variants stay until each image has rendered "
+            "twice more (the finalizer keeps the previous manifest's variants for readers of that manifest); "
+            "'imgfan backfill --prune' re-renders every image, so running it twice removes them"
+        )
 
 
 def _deployed(stack: Stack, output_name: str, explicit_parameter: str | None) -> str | None:
@@ -216,6 +251,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not args.no_stale:
         # Existing manifests live where the *live* presets put them.
         _print_stale_count(stack, args.bucket, live or file.config, file.config)
+    if changes.differs:
+        print("if pushed:")
+        _print_what_happens_next(stack, changes)
     return 2 if args.exit_code and changes.differs else 0
 
 

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render every preset's variant of local files with the engine alone (no AWS). "
                     "Writes DIR/<file name>/<preset>.<ext> and DIR/<file name>/manifest.json.",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="source images")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="source images, or folders of them")
     parser.add_argument("--presets", metavar="PATH", type=Path, default=None,
                         help="presets file (default: ./presets.json, else the repository's presets.json)")
     parser.add_argument("--focus", metavar="X,Y", default=None,
@@ -94,6 +94,23 @@ def read_overlays(presets: PresetsFile) -> dict[str, OverlayImage]:
             raise CommandError(f"{presets.path}: presets[{index}].overlay.image (preset '{preset.name}'): "
                                f"cannot read {path}: {exc.strerror or exc}") from None
     return overlays
+
+
+def expand_folders(paths: list[str]) -> list[str]:
+    """Each folder replaced by the images in it (by suffix, sorted; not recursive)."""
+    from imgfan_core.presets import SourceFilter
+
+    suffixes = tuple(SourceFilter().suffixes)
+    files = []
+    for path in paths:
+        if not Path(path).is_dir():
+            files.append(path)
+            continue
+        found = sorted(str(p) for p in Path(path).iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
+        if not found:
+            raise CommandError(f"{path}: no images in this folder (looked for {', '.join(suffixes)})")
+        files += found
+    return files
 
 
 def _folder_names(files: list[str]) -> list[str]:
@@ -207,13 +224,16 @@ def run(args: argparse.Namespace) -> int:
 
     presets = load_presets(args.presets)
     settings = _Run(presets.config, presets_hash(presets.config), args.focus, read_overlays(presets))
+    files = expand_folders(args.files)
+    if not args.json:  # --json carries it as "presets"
+        print(f"presets: {presets.path} ({len(presets.config.presets)} presets, presets_hash {settings.digest})")
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandError(f"cannot create {args.out}: {exc.strerror or exc}") from None
 
     summaries = [_render_safely(path, name, args.out, settings)
-                 for path, name in zip(args.files, _folder_names(args.files))]
+                 for path, name in zip(files, _folder_names(files), strict=True)]
     for summary in summaries:
         for line in summary["problems"]:
             print(f"imgfan render: {line}", file=sys.stderr)
@@ -222,6 +242,7 @@ def run(args: argparse.Namespace) -> int:
                               for v in summary["variants"])
             print(f"{summary['file']}: {sizes} -> {summary['folder']}")
     if args.json:
-        json.dump({"out": str(args.out), "presets_hash": settings.digest, "files": summaries}, sys.stdout, indent=2)
+        json.dump({"out": str(args.out), "presets": str(presets.path), "presets_hash": settings.digest,
+                   "files": summaries}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     return 1 if any(summary["problems"] for summary in summaries) else 0

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from imgfan.commands import CommandError
-
-
-def _context_pair(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
-    return key, value
+from imgfan.commands import CommandError, context_pair
 
 
 def register(subparsers) -> None:
@@ -20,7 +13,7 @@ def register(subparsers) -> None:
         description="Synthesize the Imgfan CDK stack (cached under .imgfan-cache/synth) and print the "
                     "path of Imgfan.template.json. Context settings are listed in README.md, section 'Context settings'.",
     )
-    parser.add_argument("--context", "-c", action="append", type=_context_pair, default=[], metavar="KEY=VALUE",
+    parser.add_argument("--context", "-c", action="append", type=context_pair, default=[], metavar="KEY=VALUE",
                         help="CDK context setting, e.g. workflowType=EXPRESS (repeatable)")
     parser.add_argument("--outdir", help="write the cloud assembly here instead of the cache")
     parser.set_defaults(handler=run)

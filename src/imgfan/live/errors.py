@@ -13,13 +13,13 @@ class LiveStateError(Exception):
 
 
 class StackNotFound(LiveStateError):
-    """The stack cannot be read: not deployed, wrong name, endpoint down or access denied."""
+    """The stack does not exist where the CLI looked: not deployed, wrong name or wrong region."""
 
-    def __init__(self, stack_name: str, where: str, cause: Exception):
+    def __init__(self, stack_name: str, where: str, cause: Exception, hint: str | None = None):
         self.stack_name, self.where, self.cause = stack_name, where, cause
         super().__init__(
             f"cannot read stack '{stack_name}' at {where}: {cause}. "
-            "Is the embedded cloud running ('imgfan local up'), or is the stack deployed?"
+            + (hint or "Is the embedded cloud running ('imgfan local up'), or is the stack deployed?")
         )
 
 
@@ -46,11 +46,63 @@ class InvalidLivePresets(LiveStateError):
 
 
 class NoManifest(LiveStateError):
-    def __init__(self, bucket: str, key: str):
+    """No manifest at the key; the generic reason, when nothing more precise is known."""
+
+    def __init__(self, bucket: str, key: str, reason: str | None = None):
         self.bucket, self.key = bucket, key
         super().__init__(
-            f"no manifest at s3://{bucket}/{key}: the image is not processed yet, failed before the "
-            "finalizer, or the key is misspelt ('imgfan executions list' shows recent runs)"
+            f"no manifest at s3://{bucket}/{key}: "
+            + (reason or "the image is not processed yet, failed before the finalizer, or the key is "
+               "misspelt ('imgfan executions list' shows recent runs)")
+        )
+
+
+class NoSuchSource(NoManifest):
+    def __init__(self, bucket: str, key: str, manifest_bucket: str, manifest_key: str, near: list[str]):
+        self.source_bucket, self.source_key, self.near = bucket, key, near
+        hint = f"; did you mean {_quoted(near)}?" if near else ""
+        super().__init__(manifest_bucket, manifest_key, f"there is no source s3://{bucket}/{key}{hint}")
+
+
+class NotWatched(NoManifest):
+    """The source exists but S3 sends no event for it: outside the prefix or an unwatched suffix."""
+
+    def __init__(self, key: str, manifest_bucket: str, manifest_key: str, why: str):
+        self.source_key, self.why = key, why
+        super().__init__(
+            manifest_bucket, manifest_key,
+            f"{why}, so uploading it started nothing; 'imgfan backfill --prefix {key}' renders it anyway",
+        )
+
+
+class StillRendering(NoManifest):
+    def __init__(self, manifest_bucket: str, manifest_key: str, execution_name: str):
+        self.execution_name = execution_name
+        super().__init__(
+            manifest_bucket, manifest_key,
+            f"execution {execution_name} is still running; see 'imgfan executions show {execution_name}'",
+        )
+
+
+class FailedBeforeManifest(NoManifest):
+    def __init__(self, manifest_bucket: str, manifest_key: str, execution_name: str, status: str,
+                 error: str | None):
+        self.execution_name, self.status, self.error = execution_name, status, error
+        failure = f" with {error}" if error else ""
+        super().__init__(
+            manifest_bucket, manifest_key,
+            f"execution {execution_name} ended {status}{failure} before the finalizer wrote one; "
+            f"see 'imgfan executions show {execution_name}'",
+        )
+
+
+class NeverStarted(NoManifest):
+    def __init__(self, manifest_bucket: str, manifest_key: str, source_url: str):
+        self.source_url = source_url
+        super().__init__(
+            manifest_bucket, manifest_key,
+            f"no execution has started for {source_url}; its event may be in the dead-letter queue "
+            "('imgfan dlq list'), or 'imgfan backfill' starts one",
         )
 
 
@@ -68,5 +120,25 @@ class NoExecution(LiveStateError):
         super().__init__(f"no execution {self.name!r}; see 'imgfan executions list'")
 
 
+class NoMatchingExecution(LiveStateError):
+    """Nothing by that name, ARN, key or name prefix."""
+
+    def __init__(self, target: str, near: list[str]):
+        self.target, self.near = target, near
+        hint = f"; did you mean {_quoted(near)}?" if near else "; see 'imgfan executions list'"
+        super().__init__(f"no execution or source key matches {target!r}{hint}")
+
+
+class AmbiguousExecution(LiveStateError):
+    def __init__(self, target: str, names: list[str]):
+        self.target, self.names = target, names
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        super().__init__(f"{target!r} starts {len(names)} execution names: {shown}; give more of the name")
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def _quoted(names: list[str]) -> str:
+    return " or ".join(repr(name) for name in names)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from imgfan.aws import attempting
 from imgfan.live.errors import NoExecution
+
+# DescribeExecution per listed execution is latency-bound: a few at a time, one shared client.
+_DESCRIBERS = 8
 
 
 @dataclass(frozen=True)
@@ -17,13 +22,43 @@ class Execution:
     status: str
     started: datetime
     stopped: datetime | None = None
-    # Only DescribeExecution reports these, for a failed execution.
+    # Only DescribeExecution reports these: the input, and for a failed execution its error.
+    input: str | None = None
+    output: str | None = None
     error: str | None = None
     cause: str | None = None
 
     @property
     def seconds(self) -> float | None:
         return None if self.stopped is None else (self.stopped - self.started).total_seconds()
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "RUNNING"
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The execution input the dispatcher (or backfill) started it with; {} before describing."""
+        try:
+            value = json.loads(self.input) if self.input else {}
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def action(self) -> str | None:
+        """``render`` or ``delete``."""
+        return self.request.get("action")
+
+    @property
+    def source_key(self) -> str | None:
+        source = self.request.get("source")
+        return source.get("key") if isinstance(source, dict) else None
+
+    @property
+    def source_bucket(self) -> str | None:
+        source = self.request.get("source")
+        return source.get("bucket") if isinstance(source, dict) else None
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Execution:
@@ -33,6 +68,8 @@ class Execution:
             status=item["status"],
             started=item["startDate"],
             stopped=item.get("stopDate"),
+            input=item.get("input"),
+            output=item.get("output"),
             error=item.get("error"),
             cause=item.get("cause"),
         )
@@ -63,6 +100,12 @@ def describe_execution(stepfunctions: Any, arn: str) -> Execution:
         raise NoExecution(arn) from None
 
 
+def describe_executions(stepfunctions: Any, executions: list[Execution]) -> list[Execution]:
+    """The same executions with their input (source key, action) and errors, in the same order."""
+    with ThreadPoolExecutor(max_workers=_DESCRIBERS) as pool:
+        return list(pool.map(lambda e: describe_execution(stepfunctions, e.arn), executions))
+
+
 def execution_history(stepfunctions: Any, arn: str) -> list[dict[str, Any]]:
     """The history events as GetExecutionHistory returns them, oldest first."""
     events = []
@@ -70,3 +113,10 @@ def execution_history(stepfunctions: Any, arn: str) -> list[dict[str, Any]]:
         for page in stepfunctions.get_paginator("get_execution_history").paginate(executionArn=arn):
             events += page["events"]
     return events
+
+
+def state_machine_definition(stepfunctions: Any, state_machine_arn: str) -> dict[str, Any]:
+    """The ASL definition that was deployed, as DescribeStateMachine returns it."""
+    with attempting(f"describing state machine {state_machine_arn}"):
+        described = stepfunctions.describe_state_machine(stateMachineArn=state_machine_arn)
+    return json.loads(described["definition"])

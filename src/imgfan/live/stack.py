@@ -6,18 +6,23 @@ import argparse
 from functools import cached_property
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from imgfan.aws import Cloud
+from imgfan.console.address import about_console
 from imgfan.live.errors import MissingOutput, StackNotFound
 from imgfan_core.presets import PresetsConfig
 from imgfan_core.stack_names import STACK_NAME, Output
+
+# CDK's logical ids start with the construct id (infra/stack.py: "Dispatcher").
+DISPATCHER_LOGICAL_ID = "Dispatcher"
 
 
 class Clients(Protocol):
     """``imgfan.aws.Cloud`` or the embedded cloud: anything that hands out boto3 clients."""
 
     endpoint_url: str | None
+    region: str
 
     def client(self, service: str) -> Any: ...
 
@@ -39,9 +44,20 @@ class Stack:
     def outputs(self) -> dict[str, str]:
         try:
             stacks = self.client("cloudformation").describe_stacks(StackName=self.name)["Stacks"]
-        except (ClientError, BotoCoreError) as exc:
-            raise StackNotFound(self.name, self.cloud.endpoint_url or "AWS", exc) from exc
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ValidationError":
+                raise
+            raise StackNotFound(self.name, self.cloud.endpoint_url or "AWS", exc, self._region_hint()) from exc
         return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+    def _region_hint(self) -> str | None:
+        """The embedded cloud runs in one region; name it when the CLI asked another."""
+        about = about_console(self.cloud.endpoint_url)
+        region = about.get("region") if about else None
+        if not region or region == self.cloud.region:
+            return None
+        return (f"The embedded cloud at {self.cloud.endpoint_url} runs in region {region}: "
+                f"export AWS_DEFAULT_REGION={region} (or pass --region {region})")
 
     def output(self, name: str) -> str:
         try:
@@ -58,3 +74,28 @@ class Stack:
         The dispatcher resolves it the same way when it builds an execution's settings.
         """
         return (config.output.bucket if config else None) or self.output(Output.OUTPUT_BUCKET)
+
+    def output_location(self, config: PresetsConfig | None) -> tuple[str, str]:
+        """(bucket, prefix) of the variants and manifests the pipeline writes under ``config``."""
+        return self.output_bucket_for(config), (config.output.prefix if config else "")
+
+    def dispatcher_environment(self) -> dict[str, str]:
+        """The dispatcher function's environment variables ({} when they cannot be read)."""
+        try:
+            resources = self.client("cloudformation").get_paginator("list_stack_resources")
+            for page in resources.paginate(StackName=self.name):
+                for resource in page["StackResourceSummaries"]:
+                    if (resource["ResourceType"] == "AWS::Lambda::Function"
+                            and resource["LogicalResourceId"].startswith(DISPATCHER_LOGICAL_ID)):
+                        configuration = self.client("lambda").get_function_configuration(
+                            FunctionName=resource["PhysicalResourceId"])
+                        return configuration.get("Environment", {}).get("Variables", {})
+        except ClientError:
+            pass
+        return {}
+
+    def presets_cache_seconds(self) -> int | None:
+        """How long a warm dispatcher keeps the presets it read (the stack's presetsCacheSeconds)."""
+        value = self.dispatcher_environment().get("PRESETS_CACHE_SECONDS")
+        return int(value) if value and value.isdigit() else None
+

@@ -105,6 +105,15 @@ class EmbeddedCloud:
         self._configure_moto({"stepfunctions": {"execute_state_machine": True}})
         return self
 
+    def mount(self, claims, app) -> None:
+        """Serve requests that ``claims(environ)`` accepts with the WSGI ``app``, on moto's port.
+
+        werkzeug reads ``server.app`` per request (tests/local/test_moto_hooks.py checks it).
+        """
+        server = self._server._server
+        moto_app = server.app
+        server.app = lambda environ, start: (app if claims(environ) else moto_app)(environ, start)
+
     def _configure_moto(self, config: dict[str, Any]) -> None:
         request = urllib.request.Request(
             f"{self.endpoint_url}/moto-api/config", data=json.dumps(config).encode(), method="POST",
