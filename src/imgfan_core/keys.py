@@ -7,6 +7,7 @@ variant key names the exact bytes behind it, so it can be cached forever (DESIGN
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -54,8 +55,8 @@ def variant_fingerprint(content_id: str, spec: RenderSpec, metadata: MetadataSpe
     focal point and the overlay picture's revision count only when there is one, so images
     without them keep the fingerprints they had before those features.
     """
-    fields: dict[str, object] = {"content": content_id, "preset": spec.to_dict(), "metadata": metadata.to_dict(),
-                                 "renderer": renderer}
+    fields: dict[str, object] = {"content": content_id, "preset": _non_default(spec),
+                                 "metadata": _non_default(metadata), "renderer": renderer}
     if focus is not None:
         fields["focus"] = list(focus)
     if overlay_revision is not None:
@@ -70,6 +71,14 @@ def manifest_key(output_prefix: str, source_key: str) -> str:
 
 def output_folder(output_prefix: str, source_key: str) -> str:
     return f"{output_prefix}{source_key}/"
+
+
+def _non_default(spec: object) -> dict[str, object]:
+    """Options that differ from their defaults: a release that adds an option (its default being
+    the old behaviour) keeps every fingerprint, so caches keep every key."""
+    values = spec.to_dict()  # type: ignore[attr-defined]
+    defaults = {f.name: f.default for f in dataclasses.fields(spec) if f.default is not dataclasses.MISSING}  # type: ignore[arg-type]
+    return {name: value for name, value in values.items() if name not in defaults or value != defaults[name]}
 
 
 def key_for_variant(request: ResizerRequest, output_format: str, renderer: str,

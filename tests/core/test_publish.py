@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -78,3 +79,13 @@ def test_the_fingerprint_is_twelve_hex_characters_and_the_same_for_the_same_inpu
 ], ids=["content", "width", "quality", "position", "background", "metadata", "renderer"])
 def test_anything_that_decides_the_bytes_changes_the_fingerprint(change):
     assert fingerprint(**change) != fingerprint()
+
+
+def test_an_option_a_later_release_adds_at_its_default_keeps_every_fingerprint():
+    @dataclasses.dataclass(frozen=True)
+    class NextReleaseSpec(RenderSpec):
+        sharpen: float = 0.0  # a new option whose default is today's behaviour
+
+    newer = NextReleaseSpec("thumb", 200, 200, "cover", format="webp", quality=75)
+    assert fingerprint(spec=newer) == fingerprint()
+    assert fingerprint(spec=dataclasses.replace(newer, sharpen=0.5)) != fingerprint()
