@@ -104,3 +104,16 @@ def test_a_missing_overlay_picture_fails_that_preset_naming_the_key(pipeline):
     manifest = render(pipeline, key, preset)
     [variant] = manifest["variants"]
     assert variant["error"]["type"] == "InvalidOverlay" and "logos/never-uploaded.png" in variant["error"]["message"]
+
+
+def test_push_names_an_overlay_picture_missing_from_the_source_bucket(pipeline, cli, write_presets, repo_presets):
+    name = pipeline.outputs["PresetsParameterName"]
+    before = pipeline.ssm.get_parameter(Name=name)["Parameter"]
+    logo = f"logos/{uuid.uuid4().hex[:8]}.png"
+    document = dict(repo_presets, presets=[{"name": "marked", "width": 100, "overlay": {"image": logo}}])
+    code, _, err = cli("presets", "validate", str(write_presets(document)), "--deployed")
+    assert code == 1
+    assert "presets[0].overlay.image (preset 'marked')" in err and f"/{logo} does not exist" in err
+    code, _, err = cli("presets", "push", str(write_presets(document)))
+    assert code == 1 and "does not exist" in err
+    assert pipeline.ssm.get_parameter(Name=name)["Parameter"]["Version"] == before["Version"]

@@ -184,6 +184,8 @@ def _refuse_what_push_refuses(stack: Stack, file: PresetsFile, args: argparse.Na
     source_bucket = args.source_bucket or _deployed(stack, Output.SOURCE_BUCKET, args.parameter_name)
     output_bucket = args.output_bucket or _deployed(stack, Output.OUTPUT_BUCKET, args.parameter_name)
     _check_location(file, source_bucket, output_bucket)
+    if source_bucket:
+        _check_overlays_exist(stack, file, source_bucket)
     changes = diff_configs(_replaceable_live_config(stack, name), file.config)
     blocked = changes.redeploy_required()
     if blocked and not getattr(args, "force", False):
@@ -193,6 +195,20 @@ def _refuse_what_push_refuses(stack: Stack, file: PresetsFile, args: argparse.Na
             f"--presets {file.path}'), or pass --force to push"
         )
     return changes
+
+
+def _check_overlays_exist(stack: Stack, file: PresetsFile, source_bucket: str) -> None:
+    """Every overlay picture the file names must be in the source bucket: else each of those
+    presets' variants would fail (InvalidOverlay) on every upload until someone uploads it."""
+    from imgfan.live.sources import source_exists
+
+    s3 = stack.client("s3")
+    missing = [f"presets[{index}].overlay.image (preset '{preset.name}'): s3://{source_bucket}/{preset.overlay.image} "
+               "does not exist; upload the picture first, or fix the key"
+               for index, preset in enumerate(file.config.presets)
+               if preset.overlay is not None and not source_exists(s3, source_bucket, preset.overlay.image)]
+    if missing:
+        raise CommandError(f"{file.path} is invalid:\n" + _indent("\n".join(missing)))
 
 
 def _print_what_happens_next(stack: Stack, changes: PresetsDiff) -> None:
