@@ -38,7 +38,8 @@ def test_show_by_key_prints_that_uploads_timeline_with_every_preset(cli, inspect
     items = [row[1] for row in rows if row[2] == "item"]
     assert sorted(items) == sorted(p["name"] for p in repo_presets["presets"])
     assert sum(row[1] == "Resize" for row in rows) == len(items)
-    assert rows[-1][1] == "Finalize"
+    # Finalize, then the Choice on the manifest's status, then the end state a complete image reaches.
+    assert [row[1] for row in rows][-3:] == ["Finalize", "Outcome", "Done"]
 
 
 @pytest.mark.parametrize("how", ["name", "arn", "s3 url", "prefix"])

@@ -38,6 +38,8 @@ def manifest_of_upload(pipeline, key: str, body: bytes, timeout: float = 120) ->
     while time.monotonic() < deadline:
         manifest = pipeline.manifest(key, timeout=timeout)
         if (manifest["source"]["etag"] or "").strip('"') == wanted:
+            # The finalizer sweeps old generations after writing the manifest: let it finish.
+            pipeline.wait_for_execution(manifest["execution"]["arn"])
             return manifest
         time.sleep(0.3)
     raise AssertionError(f"no manifest for this upload of {key}")
