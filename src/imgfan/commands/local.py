@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from imgfan.commands import CommandError
 from imgfan.local.cloud import DEFAULT_PORT, CloudError, EmbeddedCloud
+from imgfan.local.faults import ENVIRONMENT_VARIABLE, fault_plan_argument
 from imgfan.progress import Progress
 
 
@@ -16,12 +18,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up = actions.add_parser("up", help="start moto + local Lambda runtime, deploy the stack, run until Ctrl-C")
     up.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     up.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    up.add_argument("--faults", type=fault_plan_argument, default=os.environ.get(ENVIRONMENT_VARIABLE, ""),
+                    metavar="SPEC", help="inject faults, e.g. kill=0.05,s3-error=0.02 "
+                                         f"(default: ${ENVIRONMENT_VARIABLE}; README 'Fault injection')")
     up.set_defaults(handler=run_up)
 
 
 def run_up(args: argparse.Namespace) -> int:
     progress = Progress()
-    cloud = EmbeddedCloud(port=args.port, host=args.host)
+    cloud = EmbeddedCloud(port=args.port, host=args.host, faults=args.faults)
     try:
         progress.say(f"starting the embedded cloud on {cloud.endpoint_url}")
         cloud.start()
@@ -43,6 +48,8 @@ def run_up(args: argparse.Namespace) -> int:
     print(f"  aws s3 ls --recursive s3://{outputs['OutputBucketName']}/")
     print("  imgfan executions list")
     print(f"Function logs: {cloud.state_dir / 'logs'}/")
+    if args.faults.active:
+        print(f"Injecting faults: {args.faults.to_spec()} (GET {cloud.endpoint_url}/_imgfan/faults for counts)")
     print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
     try:
         _report_executions(cloud, outputs["StateMachineArn"], progress)
