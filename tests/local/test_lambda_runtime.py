@@ -13,6 +13,8 @@ import zipfile
 
 import pytest
 
+from botocore.exceptions import ClientError
+
 from imgfan.local.faults import FaultPlan
 
 pytestmark = pytest.mark.cloud
@@ -254,3 +256,28 @@ def test_s3_errors_reach_only_the_functions_the_plan_names(lambda_client, role_a
     assert invoke(lambda_client, bystander, {"s3": True})[1]["s3"] == "ok"
     cloud.client("s3").list_buckets()  # callers that are not functions are never touched
 
+
+# ---- Step Functions' in-process Lambda client ---------------------------------------------------
+
+
+def test_state_machines_invoke_lambda_in_process_as_over_http(cloud, lambda_client, role_arn, faults):
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    name = make_function(lambda_client, role_arn)
+    client = lambda_eval_utils.boto_client_for(region=cloud.region, service="lambda")
+    response = client.invoke(FunctionName=name, Payload=json.dumps({"env": ["AWS_LAMBDA_FUNCTION_NAME"]}).encode())
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert json.loads(response["Payload"].read())["env"] == {"AWS_LAMBDA_FUNCTION_NAME": name}
+
+    failed = client.invoke(FunctionName=name, Payload=json.dumps({"raise": "nope"}).encode())
+    assert failed["FunctionError"] and json.loads(failed["Payload"].read())["errorType"] == "ValueError"
+
+    with pytest.raises(ClientError) as missing:
+        client.invoke(FunctionName="no-such-function", Payload=b"{}")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+    faults(f"throttle-lambda=1,functions={name}")
+    with pytest.raises(ClientError) as throttled:
+        client.invoke(FunctionName=name, Payload=b"{}")
+    assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429

@@ -57,10 +57,24 @@ class FunctionLogFiles:
     def __init__(self, folder: Path):
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, function_name: str, line: str) -> None:
-        with open(self.folder / f"{function_name}.log", "a", encoding="utf-8") as log:
+        # Kept open: opening the file for every line was a syscall storm under load.
+        with self._lock:
+            log = self._files.get(function_name)
+            if log is None:
+                log = open(self.folder / f"{function_name}.log", "a", encoding="utf-8")
+                self._files[function_name] = log
             log.write(line + "\n")
+            log.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            for log in self._files.values():
+                log.close()
+            self._files.clear()
 
 
 class EmbeddedCloud:
@@ -93,9 +107,11 @@ class EmbeddedCloud:
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
         logging.getLogger("moto").setLevel(logging.ERROR)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-        from imgfan.local import lambda_runtime, moto_patches
+        from imgfan.local import lambda_runtime, moto_patches, moto_speed, state_machine_lambda
 
         moto_patches.apply_all(self.host)
+        moto_speed.apply()
+        state_machine_lambda.install(self.faults)
         self.runtime = lambda_runtime.LocalLambdaRuntime(
             self.state_dir / "lambda", self.endpoint_url, self.region, self.workers_per_function,
             log_sink=self.function_log_sink, faults=self.faults,
@@ -173,6 +189,8 @@ class EmbeddedCloud:
             self._server = None
         if self.runtime is not None:
             self.runtime.close()
+        if isinstance(self.function_log_sink, FunctionLogFiles):
+            self.function_log_sink.close()
 
     def __enter__(self) -> EmbeddedCloud:
         return self.start()
