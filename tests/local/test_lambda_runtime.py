@@ -5,10 +5,17 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
+import threading
+import time
 import uuid
 import zipfile
 
 import pytest
+
+from botocore.exceptions import ClientError
+
+from imgfan.local.faults import FaultPlan
 
 pytestmark = pytest.mark.cloud
 
@@ -28,6 +35,14 @@ def handler(event, context):
     if event.get("import"):
         module = __import__(event["import"])
         result["module_file"] = module.__file__
+    if event.get("s3"):
+        import boto3, botocore.config, botocore.exceptions
+        s3 = boto3.client("s3", config=botocore.config.Config(retries={"total_max_attempts": 1}))
+        try:
+            s3.list_buckets()
+            result["s3"] = "ok"
+        except botocore.exceptions.ClientError as exc:
+            result["s3"] = exc.response["Error"]["Code"]
     return result
 '''
 
@@ -131,3 +146,138 @@ def test_the_shared_package_comes_from_the_deployed_layer_not_the_working_tree(l
     module_file = payload["module_file"]
     assert "/layers/" in module_file and "/python/imgfan_core/" in module_file
     assert not module_file.startswith(os.path.join(os.getcwd(), "src"))
+
+
+# ---- Lambda fidelity: dead sandboxes --------------------------------------------------------------
+
+
+def wait_until_dead(pid: int) -> None:
+    """Until the killed worker has exited (a zombie until the runtime reaps it)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"worker {pid} did not exit")
+
+
+def test_a_worker_that_died_while_idle_is_replaced_and_the_next_invocation_succeeds(lambda_client, role_arn):
+    name = make_function(lambda_client, role_arn)
+    for _ in range(3):
+        error, first = invoke(lambda_client, name, {})
+        assert error is None
+        os.kill(first["pid"], signal.SIGKILL)
+        wait_until_dead(first["pid"])
+        error, second = invoke(lambda_client, name, {})
+        assert error is None, second
+        assert second["pid"] != first["pid"]
+
+
+def test_a_worker_that_dies_during_the_invocation_fails_it_with_runtime_exit_error(lambda_client, role_arn):
+    name = make_function(lambda_client, role_arn, timeout=30)
+    pid = invoke(lambda_client, name, {})[1]["pid"]  # the warm worker the next invocation reuses
+    outcome = {}
+    slow = threading.Thread(target=lambda: outcome.update(result=invoke(lambda_client, name, {"sleep": 20})))
+    slow.start()
+    wait_until_asleep_in_handler(pid)
+    os.kill(pid, signal.SIGKILL)
+    slow.join(timeout=60)
+    error, payload = outcome["result"]
+    assert error is not None
+    assert payload["errorType"] == "Runtime.ExitError"
+    assert payload["errorMessage"].endswith("Error: Runtime exited with error: signal: killed")
+    assert invoke(lambda_client, name, {})[0] is None
+
+
+def wait_until_asleep_in_handler(pid: int) -> None:
+    """Until the worker sleeps in time.sleep (the handler), not in a read of its request pipe."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/wchan") as wchan:
+            if "nanosleep" in wchan.read():
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"worker {pid} never got into its handler")
+
+
+# ---- fault switches of the sandboxes ------------------------------------------------------------
+
+
+@pytest.fixture
+def faults(cloud):
+    """Set the session cloud's fault plan for one test; no faults afterwards."""
+    def apply(spec: str) -> None:
+        cloud.faults.set_plan(FaultPlan.parse(spec))
+
+    yield apply
+    cloud.faults.set_plan(FaultPlan())
+
+
+def test_kill_fails_the_invocation_it_hits_and_only_that_function(lambda_client, role_arn, faults):
+    victim, bystander = make_function(lambda_client, role_arn), make_function(lambda_client, role_arn)
+    faults(f"kill=1,functions={victim}")
+    for _ in range(3):
+        error, payload = invoke(lambda_client, victim, {"sleep": 1})
+        assert error is not None and payload["errorType"] == "Runtime.ExitError"
+        assert "signal: killed" in payload["errorMessage"]
+    assert invoke(lambda_client, bystander, {})[0] is None
+    faults("none")
+    assert invoke(lambda_client, victim, {})[0] is None
+
+
+def test_idle_kill_never_fails_an_invocation(lambda_client, role_arn, faults, cloud):
+    name = make_function(lambda_client, role_arn)
+    faults(f"idle-kill=1,functions={name}")
+    replaced_before = cloud.runtime.tally.snapshot().get("idle_deaths_replaced", 0)
+    pids = []
+    for _ in range(6):
+        error, payload = invoke(lambda_client, name, {})
+        assert error is None, payload
+        pids.append(payload["pid"])
+    assert len(set(pids)) == 6, "each worker was killed after its invocation"
+    assert cloud.runtime.tally.snapshot()["idle_deaths_replaced"] - replaced_before >= 5
+
+
+def test_latency_counts_against_the_function_timeout(lambda_client, role_arn, faults):
+    name = make_function(lambda_client, role_arn, timeout=1)
+    faults(f"latency=1,latency-seconds=3,functions={name}")
+    error, payload = invoke(lambda_client, name, {})
+    assert payload["errorType"] == "Sandbox.Timedout"
+    faults("none")
+    assert invoke(lambda_client, name, {})[0] is None
+
+
+def test_s3_errors_reach_only_the_functions_the_plan_names(lambda_client, role_arn, faults, cloud):
+    victim, bystander = make_function(lambda_client, role_arn), make_function(lambda_client, role_arn)
+    faults(f"s3-error=1,functions={victim}")
+    codes = [invoke(lambda_client, victim, {"s3": True})[1]["s3"] for _ in range(10)]
+    assert set(codes) == {"SlowDown", "InternalError"}
+    assert invoke(lambda_client, bystander, {"s3": True})[1]["s3"] == "ok"
+    cloud.client("s3").list_buckets()  # callers that are not functions are never touched
+
+
+# ---- Step Functions' in-process Lambda client ---------------------------------------------------
+
+
+def test_state_machines_invoke_lambda_in_process_as_over_http(cloud, lambda_client, role_arn, faults):
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    name = make_function(lambda_client, role_arn)
+    client = lambda_eval_utils.boto_client_for(region=cloud.region, service="lambda")
+    response = client.invoke(FunctionName=name, Payload=json.dumps({"env": ["AWS_LAMBDA_FUNCTION_NAME"]}).encode())
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert json.loads(response["Payload"].read())["env"] == {"AWS_LAMBDA_FUNCTION_NAME": name}
+
+    failed = client.invoke(FunctionName=name, Payload=json.dumps({"raise": "nope"}).encode())
+    assert failed["FunctionError"] and json.loads(failed["Payload"].read())["errorType"] == "ValueError"
+
+    with pytest.raises(ClientError) as missing:
+        client.invoke(FunctionName="no-such-function", Payload=b"{}")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+    faults(f"throttle-lambda=1,functions={name}")
+    with pytest.raises(ClientError) as throttled:
+        client.invoke(FunctionName=name, Payload=b"{}")
+    assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429

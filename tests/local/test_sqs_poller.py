@@ -23,8 +23,10 @@ import zipfile
 import boto3
 import pytest
 from moto.awslambda.models import LambdaFunction
+from moto.core.exceptions import JsonRESTError
 
 from imgfan.local.cloud import free_port
+from imgfan.local.faults import FaultInjector, FaultPlan
 from imgfan.local.moto_patches import assert_moto_hooks_present, disable_moto_sqs_lambda_trigger
 from imgfan.local.sqs_poller import SqsEventSourcePoller, failed_message_ids
 
@@ -52,18 +54,35 @@ def endpoint(moto_endpoint):
     return moto_endpoint
 
 
+class Throttled(JsonRESTError):
+    """What Lambda answers when the function has no concurrency left (HTTP 429)."""
+
+    code = 429
+
+    def __init__(self):
+        super().__init__("TooManyRequestsException", "Rate Exceeded.")
+
+
 class FakeLambda:
-    """Stands in for the local runtime: records every event and answers by message body."""
+    """Stands in for the local runtime: records every event and answers by message body.
+
+    A batch with a "throttle*" body is refused with 429 the first ``throttles`` times (the
+    function does not run), like Lambda when the function is out of concurrency.
+    """
 
     def __init__(self):
         self.events: list[dict] = []
+        self.throttles = 0
         self._lock = threading.Lock()
 
     def __call__(self, function, event):
         event = json.loads(event) if isinstance(event, str) else event
-        with self._lock:
-            self.events.append(event)
         records = event["Records"]
+        with self._lock:
+            if self.throttles and any(r["body"].startswith("throttle") for r in records):
+                self.throttles -= 1
+                raise Throttled()
+            self.events.append(event)
         if any(r["body"].startswith("raise") for r in records):
             return json.dumps({"errorMessage": "boom", "errorType": "RuntimeError"}), True, "boom"
         failures = [{"itemIdentifier": r["messageId"]} for r in records if r["body"].startswith("fail")]
@@ -318,6 +337,49 @@ def test_failed_messages_reach_dlq_after_max_receive_count(moto_cloud, fake_lamb
     assert seen.count("ok-1") == 1
     assert seen.count("fail-2") == 2
     assert seen.count("raise-3") == 2
+
+
+def test_a_throttled_invoke_is_retried_while_the_batch_is_hidden(moto_cloud, fake_lambda, poller):
+    url, arn = moto_cloud.queue(visibility=60)
+    moto_cloud.mapping(arn)
+    fake_lambda.throttles = 2
+    moto_cloud.send(url, "throttle-1", "ok-2")
+    poller.start()
+    assert poller.wait_until_idle(GENEROUS)
+    assert [sorted(batch) for batch in fake_lambda.batches] == [["ok-2", "throttle-1"]]
+    assert moto_cloud.counts(url) == (0, 0)
+    assert poller.tally.snapshot()["invoke_retries"] == 2
+
+
+def test_a_batch_whose_invoke_stays_throttled_returns_after_the_visibility_timeout(moto_cloud, fake_lambda,
+                                                                                    poller):
+    url, arn = moto_cloud.queue(visibility=2)
+    moto_cloud.mapping(arn)
+    fake_lambda.throttles = 1000
+    moto_cloud.send(url, "throttle-1")
+    poller.start()
+    wait_for(lambda: poller.tally.snapshot().get("batches", 0) >= 2, what="the batch to come back")
+    assert fake_lambda.events == []
+    fake_lambda.throttles = 0
+    assert poller.wait_until_idle(GENEROUS)
+    assert fake_lambda.batches == [["throttle-1"]]
+
+
+def test_the_duplicate_fault_delivers_each_processed_message_once_more(endpoint, moto_cloud, fake_lambda):
+    url, arn = moto_cloud.queue()
+    moto_cloud.mapping(arn, batch_size=1)
+    bodies = [f"ok-{i}" for i in range(5)]
+    moto_cloud.send(url, *bodies)
+    poller = SqsEventSourcePoller(endpoint, region=REGION, faults=FaultInjector(FaultPlan(duplicate=1)))
+    try:
+        poller.start()
+        assert poller.wait_until_idle(GENEROUS)
+    finally:
+        poller.stop()
+    seen = [body for batch in fake_lambda.batches for body in batch]
+    assert sorted(seen) == sorted(bodies * 2)
+    assert moto_cloud.counts(url) == (0, 0)
+    assert poller.tally.snapshot()["delivered_twice"] == 5
 
 
 def test_loop_errors_are_logged_and_survived(caplog):

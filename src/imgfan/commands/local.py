@@ -12,6 +12,7 @@ from imgfan.commands import CommandError, context_pair
 from imgfan.console import about_console, mount_console
 from imgfan.live import list_executions
 from imgfan.local.cloud import DEFAULT_PORT, LOCAL_CREDENTIALS, CloudError, EmbeddedCloud
+from imgfan.local.faults import ENVIRONMENT_VARIABLE, fault_plan_argument
 from imgfan.progress import Progress
 from imgfan_core.stack_names import STACK_NAME, Output
 
@@ -32,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--presets", metavar="PATH", type=Path, help="presets file to deploy (default presets.json)")
     up.add_argument("--context", "-c", action="append", type=context_pair, default=[], metavar="KEY=VALUE",
                     help="stack setting as for 'imgfan synth', e.g. -c presetsCacheSeconds=5 (repeatable)")
+    up.add_argument("--faults", type=fault_plan_argument, default=os.environ.get(ENVIRONMENT_VARIABLE, ""),
+                    metavar="SPEC", help="inject faults, e.g. kill=0.05,s3-error=0.02 "
+                                         f"(default: ${ENVIRONMENT_VARIABLE}; README 'Fault injection')")
     up.set_defaults(handler=run_up)
     env = actions.add_parser(
         "env", help="print the exports and today's bucket names of a running 'imgfan local up'",
@@ -62,7 +66,7 @@ def run_up(args: argparse.Namespace) -> int:
     from imgfan.synth import SynthError
 
     progress = Progress()
-    cloud = EmbeddedCloud(port=args.port, host=args.host)
+    cloud = EmbeddedCloud(port=args.port, host=args.host, faults=args.faults)
     try:
         progress.say(f"starting the embedded cloud on {cloud.endpoint_url}")
         cloud.start()
@@ -76,6 +80,8 @@ def run_up(args: argparse.Namespace) -> int:
         cloud.stop()
         raise
     _print_how_to_use(cloud, outputs, console)
+    if args.faults.active:
+        print(f"Injecting faults: {args.faults.to_spec()} (GET {cloud.endpoint_url}/_imgfan/faults for counts)")
     try:
         _report_executions(cloud, outputs[Output.STATE_MACHINE_ARN], progress)
     except KeyboardInterrupt:

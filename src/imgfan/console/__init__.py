@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from imgfan.console.address import CONSOLE_PATH, about_console, console_url
+from imgfan.local.fault_middleware import CONTROL_PATH as FAULTS_CONTROL_PATH
 
 __all__ = ["CONSOLE_PATH", "about_console", "console_url", "is_console_request", "mount_console"]
 
@@ -20,8 +21,9 @@ def is_console_request(environ: dict[str, Any]) -> bool:
     """A request for the console, not for S3: the path is under /_imgfan/ (no bucket name starts
     with an underscore) and the host names no bucket (virtual-hosted ``bucket.localhost`` keeps
     its keys, even one that starts with ``_imgfan/``)."""
-    if not environ.get("PATH_INFO", "").startswith(CONSOLE_PATH):
-        return False
+    path = environ.get("PATH_INFO", "")
+    if not path.startswith(CONSOLE_PATH) or path.startswith(FAULTS_CONTROL_PATH):
+        return False  # the fault-injection control is the embedded cloud's own, not the console's
     host = (environ.get("HTTP_HOST") or "").rpartition(":")[0] or environ.get("HTTP_HOST", "")
     try:
         ipaddress.ip_address(host.strip("[]"))

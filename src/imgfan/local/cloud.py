@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import urllib.request
 import warnings
 from pathlib import Path
@@ -19,6 +20,7 @@ import boto3
 from botocore.config import Config
 
 from imgfan.local.deploy import default_account_region, deploy_stack, let_browsers_read
+from imgfan.local.faults import FaultInjector, FaultPlan
 from imgfan_core.stack_names import Output
 from imgfan_core.stack_names import STACK_NAME
 
@@ -56,15 +58,29 @@ class FunctionLogFiles:
     def __init__(self, folder: Path):
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, function_name: str, line: str) -> None:
-        with open(self.folder / f"{function_name}.log", "a", encoding="utf-8") as log:
+        # Kept open: opening the file for every line was a syscall storm under load.
+        with self._lock:
+            log = self._files.get(function_name)
+            if log is None:
+                log = open(self.folder / f"{function_name}.log", "a", encoding="utf-8")
+                self._files[function_name] = log
             log.write(line + "\n")
+            log.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            for log in self._files.values():
+                log.close()
+            self._files.clear()
 
 
 class EmbeddedCloud:
     def __init__(self, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, state_dir: Path = STATE_DIR,
-                 workers_per_function: int | None = None, function_log_sink=None):
+                 workers_per_function: int | None = None, function_log_sink=None, faults: FaultPlan | None = None):
         self.host, self.port = host, port
         self.endpoint_url = f"http://{host}:{port}"
         # Absolute: worker processes chdir into their task root.
@@ -72,9 +88,11 @@ class EmbeddedCloud:
         self.account, self.region = default_account_region()
         self.workers_per_function = workers_per_function or max(2, os.cpu_count() or 2)
         self.function_log_sink = function_log_sink or FunctionLogFiles(self.state_dir / "logs")
+        self.faults = FaultInjector(faults)
         self.outputs: dict[str, str] = {}
         self.runtime = None
         self._server = None
+        self._server_thread: threading.Thread | None = None
         self._poller = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -90,18 +108,17 @@ class EmbeddedCloud:
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
         logging.getLogger("moto").setLevel(logging.ERROR)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-        from moto.server import ThreadedMotoServer
-
-        from imgfan.local import lambda_runtime, moto_patches
+        from imgfan.local import lambda_runtime, moto_patches, moto_speed, state_machine_lambda
 
         moto_patches.apply_all(self.host)
+        moto_speed.apply()
+        state_machine_lambda.install(self.faults)
         self.runtime = lambda_runtime.LocalLambdaRuntime(
             self.state_dir / "lambda", self.endpoint_url, self.region, self.workers_per_function,
-            log_sink=self.function_log_sink,
+            log_sink=self.function_log_sink, faults=self.faults,
         )
         lambda_runtime.install(self.runtime)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
+        self._serve()
         self._configure_moto({"stepfunctions": {"execute_state_machine": True}})
         return self
 
@@ -110,9 +127,23 @@ class EmbeddedCloud:
 
         werkzeug reads ``server.app`` per request (tests/local/test_moto_hooks.py checks it).
         """
-        server = self._server._server
+        server = self._server
         moto_app = server.app
         server.app = lambda environ, start: (app if claims(environ) else moto_app)(environ, start)
+
+    def _serve(self) -> None:
+        """moto's threaded server, as ThreadedMotoServer runs it, behind the fault middleware."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        from imgfan.local.fault_middleware import FaultMiddleware
+
+        app = FaultMiddleware(DomainDispatcherApplication(create_backend_app), self.faults,
+                              self.runtime.function_for_access_key, self.counts)
+        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server_thread = threading.Thread(target=self._server.serve_forever, name="imgfan-moto-server",
+                                               daemon=True)
+        self._server_thread.start()
 
     def _configure_moto(self, config: dict[str, Any]) -> None:
         request = urllib.request.Request(
@@ -142,10 +173,15 @@ class EmbeddedCloud:
                 f"its log is in {self.state_dir / 'logs'}"
             )
 
+    def counts(self) -> dict[str, dict[str, int]]:
+        """What the sandboxes and the event source did so far (for `GET /_imgfan/faults`)."""
+        return {"sandboxes": self.runtime.tally.snapshot() if self.runtime else {},
+                "event_source": self._poller.tally.snapshot() if self._poller else {}}
+
     def start_poller(self) -> None:
         from imgfan.local.sqs_poller import SqsEventSourcePoller
 
-        self._poller = SqsEventSourcePoller(self.endpoint_url, region=self.region)
+        self._poller = SqsEventSourcePoller(self.endpoint_url, region=self.region, faults=self.faults)
         self._poller.start()
 
     def wait_until_idle(self, timeout: float = 60) -> None:
@@ -158,10 +194,14 @@ class EmbeddedCloud:
             self._poller.stop()
             self._poller = None
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server_thread.join()
+            self._server.server_close()
             self._server = None
         if self.runtime is not None:
             self.runtime.close()
+        if isinstance(self.function_log_sink, FunctionLogFiles):
+            self.function_log_sink.close()
 
     def __enter__(self) -> EmbeddedCloud:
         return self.start()

@@ -65,11 +65,13 @@ def _check_sqs_lambda_trigger_hook() -> None:
 
 def assert_moto_hooks_present() -> None:
     """Fail loudly if a moto upgrade removed a point that the embedded cloud patches."""
-    from imgfan.local import lambda_runtime, moto_cfn
+    from imgfan.local import lambda_runtime, moto_cfn, moto_speed, state_machine_lambda
 
     _check_sqs_lambda_trigger_hook()
     moto_cfn.assert_hooks_present()
     lambda_runtime.assert_hook_point()
+    state_machine_lambda.assert_hook_point()
+    moto_speed.assert_hooks_present()
 
 
 def apply_all(server_host: str) -> None:

@@ -7,6 +7,9 @@ from the Lambda API and, per enabled SQS mapping, long-polls the queue, gathers 
 only what succeeded. Undeleted messages reappear after the queue's visibility timeout, and
 moto's SQS moves them to the dead-letter queue on the receive after maxReceiveCount
 (moto 5.2.5 implements that redrive in SqsBackend.receive_message, so the poller does not).
+An Invoke that is throttled or fails in the service (the function never ran) is retried with
+backoff while the batch is still hidden, as Lambda's pollers do. The ``duplicate`` fault
+(imgfan.local.faults) puts a processed message back instead of deleting it, once.
 """
 
 from __future__ import annotations
@@ -17,11 +20,17 @@ import logging
 import sys
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from imgfan.local.faults import FaultInjector
+from imgfan.local.tally import Tally
 
 logger = logging.getLogger("imgfan.local.sqs")
 
@@ -31,6 +40,7 @@ _MAX_RECEIVE = 10
 _WAIT_SECONDS = 1
 _REFRESH_SECONDS = 2.0
 _MAX_BACKOFF_SECONDS = 5.0
+_MIN_RETRY_SECONDS = 0.2
 # Lambda allows functions up to 900 s; the HTTP read must outlast the function, not cut it off.
 _INVOKE_READ_TIMEOUT = 910
 # System attributes that Lambda copies into each record (the first four are always present).
@@ -160,9 +170,11 @@ def failed_message_ids(payload: bytes, message_ids: list[str]) -> set[str]:
 class SqsEventSourcePoller:
     """Polls every enabled SQS event source mapping and invokes its function like Lambda does."""
 
-    def __init__(self, endpoint_url: str, region: str = "us-east-1"):
+    def __init__(self, endpoint_url: str, region: str = "us-east-1", faults: FaultInjector | None = None):
         self.endpoint_url = endpoint_url
         self.region = region
+        self.faults = faults or FaultInjector()
+        self.tally = Tally()
         # Fixed dummy credentials: the embedded cloud ignores them, and the user's real ones
         # must never be picked up (or needed) for a local poller.
         self._session = boto3.session.Session(
@@ -170,6 +182,15 @@ class SqsEventSourcePoller:
             aws_secret_access_key="imgfan-local",
             region_name=region,
         )
+        # Made once: building a boto3 client costs tens of milliseconds of CPU. Clients are
+        # thread-safe; the session that makes them is not.
+        self._sqs = self._client("sqs")
+        self._lambda = self._client("lambda")
+        # One attempt per call: a retried Invoke would run the function twice, and throttles are
+        # retried by _invoke, within the batch's visibility timeout.
+        self._invoker = self._client("lambda", read_timeout=_INVOKE_READ_TIMEOUT, attempts=1)
+        # Messages already delivered twice by the duplicate fault, so none is duplicated forever.
+        self._duplicated: deque[str] = deque(maxlen=10_000)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._workers: dict[str, tuple[Mapping, threading.Thread, threading.Event]] = {}
@@ -210,10 +231,9 @@ class SqsEventSourcePoller:
         timeout, so this also waits for retries and the move to the dead-letter queue.
         """
         deadline = time.monotonic() + timeout
-        sqs = self._client("sqs")
         while True:
             try:
-                if self._is_idle(sqs):
+                if self._is_idle(self._sqs):
                     return True
             except Exception:
                 logger.debug("idle check failed; retrying", exc_info=True)
@@ -272,7 +292,7 @@ class SqsEventSourcePoller:
                     )
 
     def _list_mappings(self) -> list[Mapping]:
-        paginator = self._client("lambda").get_paginator("list_event_source_mappings")
+        paginator = self._lambda.get_paginator("list_event_source_mappings")
         found = []
         for page in paginator.paginate():
             found.extend(Mapping.from_api(e) for e in page["EventSourceMappings"] if _is_enabled_sqs(e))
@@ -296,8 +316,7 @@ class SqsEventSourcePoller:
     # -- one mapping ---------------------------------------------------------------------
 
     def _run_mapping(self, mapping: Mapping, stop: threading.Event) -> None:
-        sqs = self._client("sqs")
-        lam = self._client("lambda", read_timeout=_INVOKE_READ_TIMEOUT, max_attempts=1)
+        sqs = self._sqs
         backoff = _Backoff()
         stopping = lambda: stop.is_set() or self._stop.is_set()  # noqa: E731
         queue_url: str | None = None
@@ -308,7 +327,7 @@ class SqsEventSourcePoller:
                 batch = self._gather(sqs, queue_url, mapping, stopping)
                 if batch:
                     try:
-                        self._process(sqs, lam, queue_url, mapping, batch)
+                        self._process(sqs, queue_url, mapping, batch, stopping)
                     finally:
                         with self._lock:
                             self._in_flight -= 1
@@ -356,19 +375,19 @@ class SqsEventSourcePoller:
             raise
         return list(batch.values())
 
-    def _process(
-        self, sqs: Any, lam: Any, queue_url: str, mapping: Mapping, batch: list[dict[str, Any]]
-    ) -> None:
+    def _process(self, sqs: Any, queue_url: str, mapping: Mapping, batch: list[dict[str, Any]],
+                 stopping: Callable[[], bool]) -> None:
         ids = [m["MessageId"] for m in batch]
-        event = build_event(batch, mapping.queue_arn)
-        response = lam.invoke(
-            FunctionName=mapping.function_arn,
-            InvocationType="RequestResponse",
-            Payload=json.dumps(event).encode(),
-        )
+        self.tally.add("batches")
+        # The batch has been hidden since its first message arrived, at most a window ago.
+        received = time.monotonic() - mapping.window_seconds
+        response = self._invoke(sqs, queue_url, mapping, build_event(batch, mapping.queue_arn), received, stopping)
+        if response is None:
+            return
         payload = response["Payload"].read()
         logger.debug("invoked %s with %d messages", mapping.function_arn, len(batch))
         if response.get("FunctionError"):
+            self.tally.add("function_errors")
             logger.warning(
                 "%s failed on a batch of %d from %s; messages return after the visibility timeout: %s",
                 mapping.function_arn,
@@ -379,10 +398,51 @@ class SqsEventSourcePoller:
             return
         keep = failed_message_ids(payload, ids) if mapping.report_item_failures else set()
         if keep:
+            self.tally.add("item_failures", len(keep))
             logger.info(
                 "%s reported %d of %d messages as failed", mapping.function_arn, len(keep), len(batch)
             )
-        self._delete(sqs, queue_url, [m for m in batch if m["MessageId"] not in keep])
+        done = [m for m in batch if m["MessageId"] not in keep]
+        again = [m for m in done if self._deliver_again(m["MessageId"])]
+        self._delete(sqs, queue_url, [m for m in done if m not in again])
+        for message in again:
+            # SQS is at-least-once: this message comes back as if its delete had been lost.
+            sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"],
+                                          VisibilityTimeout=0)
+
+    def _invoke(self, sqs: Any, queue_url: str, mapping: Mapping, event: dict[str, Any], received: float,
+                stopping: Callable[[], bool]) -> dict[str, Any] | None:
+        """Invoke like Lambda's event source: a throttled or failed Invoke (the function never ran)
+        is retried with backoff until the batch's visibility timeout runs out. None if it did."""
+        delay = _MIN_RETRY_SECONDS
+        deadline: float | None = None
+        while True:
+            try:
+                return self._invoker.invoke(
+                    FunctionName=mapping.function_arn, InvocationType="RequestResponse",
+                    Payload=json.dumps(event).encode(),
+                )
+            except ClientError as exc:
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                if status != 429 and status < 500:
+                    raise
+                if deadline is None:  # read now: someone may have changed it since the mapping started
+                    deadline = received + self._visibility_timeout(sqs, queue_url) - 1
+                if stopping() or time.monotonic() + delay >= deadline:
+                    logger.warning("%s: Invoke kept failing (%s); the batch returns after the visibility "
+                                   "timeout", mapping.function_arn, exc)
+                    return None
+                self.tally.add("invoke_retries")
+                logger.info("%s: Invoke failed (%s); retrying in %.1fs", mapping.function_arn, exc, delay)
+                time.sleep(delay)
+                delay = min(_MAX_BACKOFF_SECONDS, delay * 2)
+
+    def _deliver_again(self, message_id: str) -> bool:
+        if message_id in self._duplicated or not self.faults.roll("duplicate"):
+            return False
+        self._duplicated.append(message_id)
+        self.tally.add("delivered_twice")
+        return True
 
     @staticmethod
     def _delete(sqs: Any, queue_url: str, messages: list[dict[str, Any]]) -> None:
@@ -398,14 +458,19 @@ class SqsEventSourcePoller:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _client(self, service: str, read_timeout: int = 30, max_attempts: int = 3) -> Any:
-        config = Config(read_timeout=read_timeout, retries={"mode": "standard", "max_attempts": max_attempts})
+    def _client(self, service: str, read_timeout: int = 30, attempts: int = 3) -> Any:
+        config = Config(read_timeout=read_timeout, retries={"mode": "standard", "total_max_attempts": attempts})
         return self._session.client(service, endpoint_url=self.endpoint_url, config=config)
 
     @staticmethod
     def _queue_url(sqs: Any, mapping: Mapping) -> str:
         _, _, _, _, account, name = mapping.queue_arn.split(":", 5)
         return sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+
+    @staticmethod
+    def _visibility_timeout(sqs: Any, queue_url: str) -> int:
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])
+        return int(attributes["Attributes"]["VisibilityTimeout"])
 
 
 class _Abandoned(Exception):

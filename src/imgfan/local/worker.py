@@ -5,9 +5,14 @@ site-packages' ``.pth`` files out, in particular the editable install's path to 
 tree, so the handler sees exactly what was deployed: its own asset, then the layers. Third-party
 packages come from the host's site-packages (the layer's are built for Lambda's arm64).
 
-Protocol: one JSON line per invocation on stdin, one JSON line per result on the original
-stdout. The handler's own stdout is redirected to stderr, which the parent collects as logs.
-Only the standard library may be imported at module level here.
+Protocol, one JSON object per line: on the original stdout the worker says ``{"ready": true}``
+once its init phase (importing the handler) is over, then for each request read from stdin
+``{"ack": id}`` before the handler starts and ``{"errored": ..., "payload": ...}`` when it
+returns. The ack lets the parent tell a worker that died idle (the event never reached the
+handler, so it can go to a fresh worker) from one that died during the invocation. A request's
+``delay`` (fault injection) is slept inside the handler's time. The handler's own stdout is
+redirected to stderr, which the parent collects as logs. Only the standard library may be
+imported at module level here.
 """
 
 from __future__ import annotations
@@ -72,9 +77,11 @@ def main() -> None:
         handler, init_error = None, exc
         traceback.print_exc()
 
+    results.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)
         request_id = request["request_id"]
+        results.write(json.dumps({"ack": request_id}) + "\n")
         if init_error is not None:
             payload = _error_payload(init_error, request_id)
             payload["errorType"] = "Runtime.ImportModuleError"
@@ -83,6 +90,7 @@ def main() -> None:
         context = LambdaContext(request_id, time.monotonic() + request["timeout"])
         print(f"START RequestId: {request_id}", file=sys.stderr, flush=True)
         try:
+            time.sleep(request.get("delay", 0))
             result = handler(request["event"], context)
             reply = {"errored": False, "payload": result}
             encoded = json.dumps(reply, default=str)

@@ -1,0 +1,103 @@
+"""API faults at the HTTP door of the embedded cloud, in front of moto's WSGI application.
+
+Injected before moto sees the request, so that a fault looks to the caller exactly as the AWS
+error does on the wire (``api_faults``): S3 errors for requests that functions make, throttled
+StartExecution, throttled or failed Lambda Invoke. A function is recognised by the access key it
+signs with (each sandbox has its own, see ``lambda_runtime``).
+
+``GET /_imgfan/faults`` answers the live plan, what was injected, and what the sandboxes and the
+event source did (cold starts, dead workers replaced, batches, item failures, ...);
+``POST /_imgfan/faults`` with ``{"faults": "kill=0.1"}`` replaces the plan while running.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from imgfan.local.api_faults import (
+    Response,
+    function_name_of,
+    invoke_fault,
+    s3_fault,
+    start_execution_fault,
+)
+from imgfan.local.faults import FaultInjector, FaultPlan
+
+CONTROL_PATH = "/_imgfan/faults"
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/[^/]+/([^/]+)/aws4_request")
+
+
+def invoked_function(environ: dict[str, Any]) -> str | None:
+    """The function name of a Lambda Invoke request, else None."""
+    match = _INVOKE_PATH.match(environ.get("PATH_INFO", ""))
+    if match is None or environ.get("REQUEST_METHOD") != "POST":
+        return None
+    return function_name_of(unquote(match.group(1)))
+
+
+def signer(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(access key, service) of a SigV4-signed request."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _json(status: str, document: Any) -> Response:
+    return status, [("Content-Type", "application/json")], json.dumps(document).encode()
+
+
+class FaultMiddleware:
+    def __init__(self, app: Callable, faults: FaultInjector, function_for_access_key: Callable[[str], str | None],
+                 counts: Callable[[], dict[str, dict[str, int]]]):
+        self.app = app
+        self.faults = faults
+        self.function_for_access_key = function_for_access_key
+        self.counts = counts
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == CONTROL_PATH:
+            response = self._control(environ)
+        else:
+            fault = self._fault_for(environ)
+            if fault is None:
+                return self.app(environ, start_response)
+            _drain(environ)
+            response = fault.http()
+        status, headers, body = response
+        start_response(status, [*headers, ("Content-Length", str(len(body))), ("Connection", "close")])
+        return [body]
+
+    def _fault_for(self, environ: dict[str, Any]):
+        if environ.get("HTTP_X_AMZ_TARGET") == "AWSStepFunctions.StartExecution":
+            return start_execution_fault(self.faults)
+        function = invoked_function(environ)
+        if function is not None:
+            return invoke_fault(self.faults, function)
+        signed = signer(environ)
+        if signed is not None and signed[1] == "s3":
+            caller = self.function_for_access_key(signed[0])
+            if caller is not None:
+                return s3_fault(self.faults, caller)
+        return None
+
+    def _control(self, environ: dict[str, Any]) -> Response:
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                request = json.loads(_drain(environ) or b"{}")
+                self.faults.set_plan(FaultPlan.parse(request["faults"]))
+            except (ValueError, KeyError, TypeError) as exc:  # FaultSpecError is a ValueError
+                return _json("400 Bad Request", {"message": f'expected {{"faults": "name=value,..."}}: {exc}'})
+        return _json("200 OK", {**self.faults.describe(), **self.counts()})
+
+
+def _drain(environ: dict[str, Any]) -> bytes:
+    """Read the request body we answer without moto, so the connection's next request starts clean."""
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return stream.read(int(length))
+    return stream.read() if environ.get("wsgi.input_terminated") else b""

@@ -1,0 +1,162 @@
+"""The pipeline under injected faults, end to end over HTTP with boto3.
+
+The cloud runs in a process of its own (``benchmarks/soak.py serve``, what `imgfan local up`
+runs), so that its faults and its shortened queue visibility timeout (10 s, so that returned
+batches come back within a test) touch nothing of the suite's shared cloud. Each test sets the
+plan it needs through ``/_imgfan/faults`` and leaves none behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from benchmarks import soak  # noqa: E402
+
+pytestmark = pytest.mark.cloud
+
+PHOTO = (REPO / "src" / "imgfan" / "samples" / "nikon-with-gps.jpg").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    cloud = soak.CloudProcess("none", tmp_path_factory.mktemp("faulty-cloud"), visibility=10)
+    try:
+        yield soak.Soak(cloud, soak.Options(visibility=10, quiet=True))
+    finally:
+        cloud.stop()
+
+
+@pytest.fixture
+def faults(pipeline):
+    yield pipeline.cloud.faults
+    pipeline.cloud.faults("none")
+
+
+def upload(pipeline, key: str) -> None:
+    pipeline.upload(soak.Upload(key, PHOTO, "complete", "nikon-with-gps.jpg"))
+
+
+def manifest(pipeline, key: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = soak._manifest(pipeline, pipeline.uploads[key])
+        if found is not None:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"no manifest for {key} within {timeout} s")
+
+
+def wait_for(what: str, predicate, timeout: float = 90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def executions_of(pipeline, key: str) -> list[dict]:
+    found = []
+    for execution in pipeline.stepfunctions.list_executions(stateMachineArn=pipeline.state_machine)["executions"]:
+        described = pipeline.stepfunctions.describe_execution(executionArn=execution["executionArn"])
+        if json.loads(described["input"])["source"]["key"] == key:
+            found.append(described)
+    return found
+
+
+def task_failures(pipeline, execution_arn: str) -> list[str]:
+    events = pipeline.stepfunctions.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
+
+
+def test_throttled_start_execution_returns_the_record_as_a_batch_item_failure_and_it_comes_back(pipeline, faults):
+    key = "throttle/one.jpg"
+    faults("throttle-start=1")
+    upload(pipeline, key)
+    wait_for("the dispatcher to report the record as failed",
+             lambda: pipeline.cloud.faults()["event_source"].get("item_failures", 0) >= 1)
+    assert executions_of(pipeline, key) == []
+    faults("none")  # the record comes back after the visibility timeout and is handed over
+
+    assert manifest(pipeline, key)["status"] == "complete"
+    [execution] = executions_of(pipeline, key)
+    assert execution["status"] == "SUCCEEDED"
+    pipeline.wait_idle(timeout=60)
+    assert pipeline.queue_depth(pipeline.dlq_url) == 0
+    assert pipeline.cloud.faults()["injected"]["throttle-start"] >= 1
+
+
+def test_a_resizer_killed_mid_invocation_fails_with_runtime_exit_error_and_is_retried(pipeline, faults):
+    key = "killed/photo.jpg"
+    faults("kill=1,functions=Resizer")
+    upload(pipeline, key)
+    result = manifest(pipeline, key)
+    faults("none")
+    assert result["status"] == "failed"
+    assert {v["error"]["type"] for v in result["variants"]} == {"Runtime.ExitError"}
+    [execution] = executions_of(pipeline, key)
+    failures = task_failures(pipeline, execution["executionArn"])
+    # Analyze: the first attempt and the three retries of a transient error, all killed; the
+    # catch-all retrier does not apply once the transient one has run out (as on AWS).
+    assert failures == ["Runtime.ExitError"] * 4
+
+
+def test_workers_that_die_while_idle_never_fail_an_invocation(pipeline, faults):
+    keys = ["idle-deaths/a.jpg", "idle-deaths/b.jpg"]
+    before = pipeline.cloud.faults()
+    faults("idle-kill=1")
+    for key in keys:
+        upload(pipeline, key)
+    results = [manifest(pipeline, key) for key in keys]
+    after = pipeline.cloud.faults()
+    faults("none")
+    assert [r["status"] for r in results] == ["complete", "complete"]
+    for key in keys:
+        [execution] = executions_of(pipeline, key)
+        assert task_failures(pipeline, execution["executionArn"]) == []
+    assert after["event_source"].get("function_errors", 0) == before["event_source"].get("function_errors", 0)
+    # Each of the 7 invocations per image (analyze, 5 presets, finalize) left its worker dead,
+    # and the next invocation of that function found a dead worker and replaced it.
+    killed = after["injected"]["idle-kill"] - before["injected"].get("idle-kill", 0)
+    assert killed >= 2 * 7
+    assert after["sandboxes"]["idle_deaths_replaced"] > before["sandboxes"].get("idle_deaths_replaced", 0)
+
+
+@pytest.mark.parametrize(("switch", "error"), [
+    ("throttle-lambda", "Lambda.TooManyRequestsException"),
+    ("lambda-error", "Lambda.ServiceException"),
+])
+def test_lambda_api_errors_are_retried_by_the_state_machine(pipeline, faults, switch, error):
+    key = f"{switch}/photo.jpg"
+    faults(f"{switch}=1,functions=Resizer")
+    upload(pipeline, key)
+    wait_for(f"two {switch} faults", lambda: pipeline.cloud.faults()["injected"].get(switch, 0) >= 2)
+    faults("none")
+    assert manifest(pipeline, key)["status"] == "complete"
+    [execution] = executions_of(pipeline, key)
+    failures = task_failures(pipeline, execution["executionArn"])
+    assert failures[:2] == [error, error]
+
+
+def test_duplicate_deliveries_start_one_execution_per_event(pipeline, faults):
+    keys = ["duplicates/a.jpg", "duplicates/b.jpg"]
+    before = pipeline.cloud.faults()["event_source"].get("delivered_twice", 0)
+    faults("duplicate=1")
+    for key in keys:
+        upload(pipeline, key)
+    for key in keys:
+        manifest(pipeline, key)
+    pipeline.wait_idle(timeout=60)
+    delivered_twice = pipeline.cloud.faults()["event_source"]["delivered_twice"] - before
+    faults("none")
+    assert delivered_twice >= len(keys)
+    assert [len(executions_of(pipeline, key)) for key in keys] == [1, 1]
+    assert pipeline.queue_depth(pipeline.dlq_url) == 0

@@ -1,0 +1,66 @@
+"""moto_speed's patches keep moto's answers the same; each only stops repeated work."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import os
+from pathlib import Path
+
+import moto
+
+from imgfan.local import moto_speed
+
+DEFINITION = (Path(__file__).resolve().parents[2] / "statemachine" / "imgfan.asl.json").read_text()
+
+
+def concrete(definition: str) -> str:
+    """The repository's ASL with its substitutions filled, as deployed."""
+    values = {"${TransientErrors}": '["TransientError"]', "${PermanentErrors}": '["NotAnImage"]',
+              "${MaxConcurrency}": "4"}
+    for name in ("CleanerFunctionArn", "ResizerFunctionArn", "FinalizerFunctionArn"):
+        values["${" + name + "}"] = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    for placeholder, value in values.items():
+        definition = definition.replace(placeholder, value)
+    return definition
+
+
+def test_json_values_are_copied_deeply_and_anything_else_as_deepcopy_would():
+    value = {"presets": [{"name": "thumb", "width": 200, "enlarge": False, "q": 0.5}], "none": None}
+    copied = moto_speed.json_deepcopy(value)
+    assert copied == value
+    copied["presets"][0]["width"] = 1
+    assert value["presets"][0]["width"] == 200
+    with_date = {"StartTime": datetime.datetime(2026, 1, 1), "items": [1, 2]}
+    assert moto_speed.json_deepcopy(with_date) == copy.deepcopy(with_date)
+
+
+def test_one_parse_per_definition_with_every_heap_key_drawn():
+    program = moto_speed.parsed_program(concrete(DEFINITION))
+    assert moto_speed.parsed_program(concrete(DEFINITION)) is program
+    assert moto_speed.parsed_program(concrete(DEFINITION).replace('"MaxConcurrency": 4', '"MaxConcurrency": 2')) \
+        is not program
+    undrawn = []
+
+    def walk(node, seen):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, moto_speed.EvalComponent) and node._EvalComponent__heap_key is None:
+            undrawn.append(type(node).__name__)
+        children = vars(node).values() if isinstance(node, moto_speed.Component) else (
+            node.values() if isinstance(node, dict) else node)
+        for child in children:
+            if isinstance(child, (moto_speed.Component, list, tuple, dict)):
+                walk(child, seen)
+
+    walk(program, set())
+    assert undrawn == []
+
+
+def test_the_cached_module_list_is_moto_s_package_folders():
+    moto_speed.cache_request_routing()
+    folder = os.path.dirname(moto.__file__)
+    expected = sorted(name for name in os.listdir(folder)
+                      if os.path.isdir(os.path.join(folder, name)) and not name.startswith("__"))
+    assert list(moto.backends.list_of_moto_modules()) == expected
