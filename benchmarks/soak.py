@@ -477,7 +477,9 @@ def _manifest(soak: Soak, upload: Upload) -> dict | None:
 
 def check_executions(soak: Soak, result: Result) -> None:
     """Exactly one execution per distinct event: per upload one render of its own revision, per
-    deletion one delete; none failed."""
+    deletion one delete; none failed, but for bad files' executions, which fail on purpose."""
+    from imgfan_core.errors import PERMANENT_ERROR_NAMES
+
     pages = soak.stepfunctions.get_paginator("list_executions").paginate(stateMachineArn=soak.state_machine)
     arns = [e["executionArn"] for page in pages for e in page["executions"]]
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
@@ -490,7 +492,9 @@ def check_executions(soak: Soak, result: Result) -> None:
         event = (execution_input["action"], source["key"], source["revision"])
         events[event] += 1
         per_key[event[:2]].add(event[2])
-        if execution["status"] != "SUCCEEDED":
+        # A bad file's execution fails on purpose (the ImageFailed state, after its manifest).
+        bad_upload = execution["status"] == "FAILED" and execution.get("error") in PERMANENT_ERROR_NAMES
+        if execution["status"] != "SUCCEEDED" and not bad_upload:
             result.failed_executions.append(f"{execution['name']}: {execution['status']}")
     result.duplicate_executions = [f"{action} {key} {revision}: {count} executions"
                                    for (action, key, revision), count in events.items() if count > 1]
