@@ -213,6 +213,8 @@ def print_versus_vips(rows: list[Row]) -> None:
           f"{'imgfan s2':>11} {'vips s2':>11} {'s2 diff med [min, max]':>24}")
     for name, group in _by_preset(rows):
         paired = [r for r in group if r.vips_bytes]
+        if not paired:
+            continue
         ours, theirs = sum(r.imgfan_bytes for r in paired), sum(r.vips_bytes for r in paired)
         diffs = [r.imgfan_score - r.vips_score for r in paired]
         mark = "" if all(r.full_scales for r in group) else "*"
@@ -224,25 +226,33 @@ def print_versus_vips(rows: list[Row]) -> None:
 
 
 def print_auto(rows: list[Row], label: str) -> None:
-    print(f"\nquality {label} vs the fixed preset quality (bytes: total; SSIMULACRA2: median, 10th percentile, min)")
+    print(f"\nquality {label} vs the fixed preset quality "
+          "(bytes: total; SSIMULACRA2: median, 10th percentile, min)")
     print(f"{'preset':<8} {'n':>3} {'fixed KB':>9} {'auto KB':>9} {'bytes':>7} {'auto q':>9} "
           f"{'fixed s2':>17} {'auto s2':>17} {'cpu fixed':>10} {'cpu auto':>9}")
     for name, group in _by_preset(rows) + [("all", rows)]:
-        fixed, auto = sum(r.imgfan_bytes for r in group), sum(r.auto_bytes for r in group)
-        chosen = [r.auto_quality for r in group if r.auto_quality]
-        mark = "" if all(r.full_scales for r in group) else "*"
-        print(f"{name + mark:<8} {len(group):>3} {fixed / 1024:>9.1f} {auto / 1024:>9.1f} {auto / fixed - 1:>+7.1%} "
-              f"{(f'{min(chosen)}-{max(chosen)}' if chosen else '-'):>9} "
-              f"{_scores(r.imgfan_score for r in group)} {_scores(r.auto_score for r in group)} "
-              f"{_median(r.fixed_cpu for r in group) * 1000:>8.0f}ms {_median(r.auto_cpu for r in group) * 1000:>7.0f}ms")
-    full = [r for r in rows if r.full_scales]
+        print(_auto_line(name, group))
     fixed_cpu, auto_cpu = sum(r.fixed_cpu for r in rows), sum(r.auto_cpu for r in rows)
     print(f"CPU, all variants: fixed {fixed_cpu:.2f}s, auto {auto_cpu:.2f}s ({auto_cpu / fixed_cpu:.2f}x)")
+    full = [r for r in rows if r.full_scales]
     if full:
-        better = [r for r in full if r.auto_score >= r.imgfan_score]
-        saved = sum(r.imgfan_bytes - r.auto_bytes for r in better)
-        print(f"variants of 256 px or more: {len(better)} of {len(full)} score at least as high with auto; "
-              f"on those, auto writes {saved / 1024:+.1f} KB fewer ({saved / sum(r.imgfan_bytes for r in better):.1%})")
+        fixed, auto = sum(r.imgfan_bytes for r in full), sum(r.auto_bytes for r in full)
+        means = statistics.mean(r.imgfan_score for r in full), statistics.mean(r.auto_score for r in full)
+        print(f"variants of 256 px or more ({len(full)}): auto writes {auto / fixed - 1:+.1%} bytes; "
+              "SSIMULACRA2 median, 10th percentile, min, mean: "
+              f"fixed {_scores(r.imgfan_score for r in full)} {means[0]:.1f}, "
+              f"auto {_scores(r.auto_score for r in full)} {means[1]:.1f}")
+
+
+def _auto_line(name: str, group: list[Row]) -> str:
+    fixed, auto = sum(r.imgfan_bytes for r in group), sum(r.auto_bytes for r in group)
+    chosen = [r.auto_quality for r in group if r.auto_quality]
+    mark = "" if all(r.full_scales for r in group) else "*"
+    qualities = f"{min(chosen)}-{max(chosen)}" if chosen else "-"
+    cpu = _median(r.fixed_cpu for r in group) * 1000, _median(r.auto_cpu for r in group) * 1000
+    return (f"{name + mark:<8} {len(group):>3} {fixed / 1024:>9.1f} {auto / 1024:>9.1f} "
+            f"{auto / fixed - 1:>+7.1%} {qualities:>9} {_scores(r.imgfan_score for r in group)} "
+            f"{_scores(r.auto_score for r in group)} {cpu[0]:>8.0f}ms {cpu[1]:>7.0f}ms")
 
 
 def _scores(values) -> str:
@@ -260,9 +270,9 @@ def print_tracking(rows: list[Row]) -> None:
 
     print("\nthe engine's estimate (engine/fidelity.py) vs SSIMULACRA2, variants of 256 px or more")
     for group in list(dict.fromkeys(r.group for r in rows)) + ["all"]:
-        pairs = [(r.imgfan_estimate, r.imgfan_score) for r in rows if r.full_scales and group in ("all", r.group)]
-        pairs += [(r.auto_estimate, r.auto_score) for r in rows
-                  if r.full_scales and group in ("all", r.group) and r.auto_bytes != r.imgfan_bytes]
+        chosen = [r for r in rows if r.full_scales and group in ("all", r.group)]
+        pairs = [(r.imgfan_estimate, r.imgfan_score) for r in chosen]
+        pairs += [(r.auto_estimate, r.auto_score) for r in chosen if r.auto_bytes != r.imgfan_bytes]
         if len(pairs) < 3:
             continue
         estimates, scores = zip(*pairs)

@@ -676,14 +676,15 @@ def _quality_problem(value: Any, errors: list[Any]) -> FieldProblem:
     # A misspelt key first: it also explains the missing 'target'.
     error = min((e for e in errors if e["loc"][0] == QualityTarget.__name__),
                 key=lambda e: e["type"] != "extra_forbidden")
-    path = tuple(error["loc"][1:])
+    path, given = tuple(error["loc"][1:]), json.dumps(error.get("input"), default=str)
     if error["type"] == "extra_forbidden":
         return FieldProblem(path, _unknown_field(path, QualityTarget))
     if error["type"] == "missing":
-        return FieldProblem(path, f'required but missing; add it, e.g. {{"target": {engine_quality.AUTO_TARGET}}}')
+        example = {"target": engine_quality.AUTO_TARGET}
+        return FieldProblem(path, f"required but missing; add it, e.g. {json.dumps(example)}")
     if error["type"] in _BOUND_ERRORS:
-        return FieldProblem(path, _out_of_bounds(QualityTarget.model_fields["target"], json.dumps(error["input"])))
-    return FieldProblem(path, _TYPE_MESSAGES["int_type"].format(shown=json.dumps(error["input"], default=str)))
+        return FieldProblem(path, _out_of_bounds(QualityTarget.model_fields["target"], given))
+    return FieldProblem(path, _TYPE_MESSAGES["int_type"].format(shown=given))
 
 
 def _format_error(error: dict[str, Any], data: Any = None) -> str:
