@@ -102,11 +102,13 @@ def test_each_function_sees_only_its_own_environment(lambda_client, role_arn, mo
     assert 0 < first_result["remaining_ms"] <= 5000
 
 
-def test_workers_stay_warm_between_invocations(lambda_client, role_arn):
+def test_workers_stay_warm_between_invocations(lambda_client, role_arn, cloud):
     name = make_function(lambda_client, role_arn)
     pids = {invoke(lambda_client, name, {})[1]["pid"] for _ in range(4)}
     assert os.getpid() not in pids
     assert len(pids) <= 2, "sequential invocations should reuse a warm worker"
+    assert cloud.counts()["invocations"][name] == 4
+    assert cloud.counts()["invocation_ms"][name] > 0
 
 
 def test_a_handler_exception_is_a_function_error_named_after_the_exception(lambda_client, role_arn):

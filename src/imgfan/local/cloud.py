@@ -163,9 +163,12 @@ class EmbeddedCloud:
             )
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """What the sandboxes and the event source did so far (for `GET /_imgfan/faults`)."""
-        return {"sandboxes": self.runtime.tally.snapshot() if self.runtime else {},
-                "event_source": self._poller.tally.snapshot() if self._poller else {}}
+        """What the sandboxes, the functions and the event source did so far (for `GET /_imgfan/faults`)."""
+        runtime, poller = self.runtime, self._poller
+        return {"sandboxes": runtime.tally.snapshot() if runtime else {},
+                "invocations": runtime.invocations.snapshot() if runtime else {},
+                "invocation_ms": runtime.invocation_ms.snapshot() if runtime else {},
+                "event_source": poller.tally.snapshot() if poller else {}}
 
     def start_poller(self) -> None:
         from imgfan.local.sqs_poller import SqsEventSourcePoller
