@@ -283,3 +283,16 @@ def test_state_machines_invoke_lambda_in_process_as_over_http(cloud, lambda_clie
         client.invoke(FunctionName=name, Payload=b"{}")
     assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
     assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_profiling_writes_each_worker_s_handler_profile(lambda_client, role_arn, tmp_path, monkeypatch):
+    import pstats
+
+    monkeypatch.setenv("IMGFAN_PROFILE_DIR", str(tmp_path))
+    name = make_function(lambda_client, role_arn)  # its workers start with the variable set
+    pids = {invoke(lambda_client, name, {})[1]["pid"] for _ in range(20)}
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written and all(path.startswith(f"{name}-") for path in written)
+    assert {int(path.removesuffix(".pstats").rsplit("-", 1)[1]) for path in written} <= pids
+    profiled = pstats.Stats(str(tmp_path / written[0])).stats
+    assert any(function == "handler" and file.endswith("probe.py") for file, _, function in profiled)

@@ -87,7 +87,10 @@ class LocalLambdaRuntime:
         }
 
     def _base_env(self, access_key: str) -> dict[str, str]:
+        # Local only, so that the functions can be profiled (worker.py).
+        profiling = {name: os.environ[name] for name in ("IMGFAN_PROFILE_DIR",) if os.environ.get(name)}
         return {
+            **profiling,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "TZ": "UTC",
