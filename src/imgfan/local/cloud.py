@@ -85,7 +85,8 @@ class EmbeddedCloud:
         # Absolute: worker processes chdir into their task root.
         self.state_dir = Path(state_dir).resolve()
         self.account, self.region = default_account_region()
-        self.workers_per_function = workers_per_function or max(2, os.cpu_count() or 2)
+        # One more worker than cores: while one waits for S3, the others keep every core busy.
+        self.workers_per_function = workers_per_function or (os.cpu_count() or 1) + 1
         self.function_log_sink = function_log_sink or FunctionLogFiles(self.state_dir / "logs")
         self.faults = FaultInjector(faults)
         self.outputs: dict[str, str] = {}
