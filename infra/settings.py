@@ -137,6 +137,10 @@ class Settings(BaseModel):
     resizer_error_threshold: Annotated[int, _whole(1, 100000)] = 5
     bad_upload_threshold: Annotated[int, _whole(1, 100000)] = 10
     presets_cache_seconds: Annotated[int, _whole(0, 3600)] = 30
+    # Concurrent dispatchers the queue may run (the event source's MaximumConcurrency; Lambda
+    # accepts 2 to 1000). One dispatcher hands a batch of 10 over in ~0.3 s, ~30 StartExecution
+    # calls a second, so 10 of them meet StartExecution's 300/s refill; more only get throttled.
+    dispatcher_max_concurrency: Annotated[int, _whole(2, 1000)] = 10
     nag: Flag = False
     # The completion events' bus: a name in the stack's account and region, or a bus ARN.
     event_bus: Annotated[str, BeforeValidator(_event_bus)] = "default"

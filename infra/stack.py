@@ -312,6 +312,9 @@ class ImgfanStack(Stack):
             batch_size=10,
             max_batching_window=Duration.seconds(BATCH_WINDOW_S),
             report_batch_item_failures=True,
+            # A burst then queues in SQS instead of turning into throttled StartExecution calls
+            # (README "Capacity").
+            max_concurrency=self.settings.dispatcher_max_concurrency,
         ))
         self.dispatcher.add_environment("STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
         self.dispatcher.add_environment("PRESETS_PARAMETER_NAME", self.presets_parameter.parameter_name)

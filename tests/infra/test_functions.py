@@ -73,6 +73,12 @@ def test_dispatcher_reads_the_queue_in_batches_with_partial_failures(standard):
     assert props["BatchSize"] == 10
     assert props["MaximumBatchingWindowInSeconds"] == 1
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["ScalingConfig"] == {"MaximumConcurrency": 10}
+
+
+def test_dispatcher_max_concurrency_comes_from_context(synth_cfn):
+    _, mapping = synth_cfn({"dispatcherMaxConcurrency": "3"}).one("AWS::Lambda::EventSourceMapping")
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 3}
 
 
 def _asset_dir(cfn, s3_key: str) -> Path:

@@ -24,6 +24,7 @@ DEFAULTS = {
     "access_logs": True,
     "resizer_error_threshold": 5,
     "presets_cache_seconds": 30,
+    "dispatcher_max_concurrency": 10,
     "nag": False,
 }
 FUNCTION_DEFAULTS = {"dispatcher": (256, 30), "resizer": (1536, 60), "finalizer": (256, 30), "cleaner": (256, 60)}
@@ -35,6 +36,7 @@ RANGES = [
     ("logRetentionDays", 1, 3653),
     ("resizerErrorThreshold", 1, 100000),
     ("presetsCacheSeconds", 0, 3600),
+    ("dispatcherMaxConcurrency", 2, 1000),
 ]
 FLAGS = ["kmsKey", "destroyBuckets", "accessLogs", "nag"]
 CLOUDWATCH_DAYS = ("1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, "
@@ -73,6 +75,7 @@ def test_an_empty_context_gives_every_default():
     ("logRetentionDays", "90", 90, "log_retention_days", 90),
     ("resizerErrorThreshold", "12", 12, "resizer_error_threshold", 12),
     ("presetsCacheSeconds", "0", 0, "presets_cache_seconds", 0),
+    ("dispatcherMaxConcurrency", "20", 20, "dispatcher_max_concurrency", 20),
     ("alarmEmail", "ops@example.com", "ops@example.com", "alarm_email", "ops@example.com"),
     ("alarmTopic", "arn:aws:sns:eu-west-1:123456789012:ops", "arn:aws:sns:eu-west-1:123456789012:ops",
      "alarm_topic_arn", "arn:aws:sns:eu-west-1:123456789012:ops"),

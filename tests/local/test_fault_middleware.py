@@ -78,7 +78,7 @@ def test_the_control_endpoint_reports_and_replaces_the_plan(cloud, faults):
     assert status == 200
     assert state["faults"] == "duplicate=0.25,seed=4"
     assert cloud.faults.plan == FaultPlan(duplicate=0.25, seed=4)
-    assert {"injected", "sandboxes", "event_source"} <= state.keys()
+    assert {"injected", "sandboxes", "invocations", "invocation_ms", "event_source"} <= state.keys()
 
     status, state = control(cloud, {"faults": "kil=1"})
     assert status == 400

@@ -102,11 +102,13 @@ def test_each_function_sees_only_its_own_environment(lambda_client, role_arn, mo
     assert 0 < first_result["remaining_ms"] <= 5000
 
 
-def test_workers_stay_warm_between_invocations(lambda_client, role_arn):
+def test_workers_stay_warm_between_invocations(lambda_client, role_arn, cloud):
     name = make_function(lambda_client, role_arn)
     pids = {invoke(lambda_client, name, {})[1]["pid"] for _ in range(4)}
     assert os.getpid() not in pids
     assert len(pids) <= 2, "sequential invocations should reuse a warm worker"
+    assert cloud.counts()["invocations"][name] == 4
+    assert cloud.counts()["invocation_ms"][name] > 0
 
 
 def test_a_handler_exception_is_a_function_error_named_after_the_exception(lambda_client, role_arn):
@@ -281,3 +283,16 @@ def test_state_machines_invoke_lambda_in_process_as_over_http(cloud, lambda_clie
         client.invoke(FunctionName=name, Payload=b"{}")
     assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
     assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_profiling_writes_each_worker_s_handler_profile(lambda_client, role_arn, tmp_path, monkeypatch):
+    import pstats
+
+    monkeypatch.setenv("IMGFAN_PROFILE_DIR", str(tmp_path))
+    name = make_function(lambda_client, role_arn)  # its workers start with the variable set
+    pids = {invoke(lambda_client, name, {})[1]["pid"] for _ in range(20)}
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written and all(path.startswith(f"{name}-") for path in written)
+    assert {int(path.removesuffix(".pstats").rsplit("-", 1)[1]) for path in written} <= pids
+    profiled = pstats.Stats(str(tmp_path / written[0])).stats
+    assert any(function == "handler" and file.endswith("probe.py") for file, _, function in profiled)

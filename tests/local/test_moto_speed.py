@@ -64,3 +64,18 @@ def test_the_cached_module_list_is_moto_s_package_folders():
     expected = sorted(name for name in os.listdir(folder)
                       if os.path.isdir(os.path.join(folder, name)) and not name.startswith("__"))
     assert list(moto.backends.list_of_moto_modules()) == expected
+
+
+def test_random_strings_keep_their_length_and_alphabet_and_follow_the_seed():
+    import string
+
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    moto_speed.draw_random_strings_at_once()
+    generator = MotoRandom()
+    generator.seed(5)
+    drawn = [generator.get_random_string(52), generator.get_random_string(8, include_digits=False, lower_case=True)]
+    assert len(drawn[0]) == 52 and set(drawn[0]) <= set(string.ascii_letters + string.digits)
+    assert len(drawn[1]) == 8 and set(drawn[1]) <= set(string.ascii_lowercase)
+    generator.seed(5)
+    assert [generator.get_random_string(52), generator.get_random_string(8, False, True)] == drawn

@@ -86,7 +86,8 @@ class EmbeddedCloud:
         # Absolute: worker processes chdir into their task root.
         self.state_dir = Path(state_dir).resolve()
         self.account, self.region = default_account_region()
-        self.workers_per_function = workers_per_function or max(2, os.cpu_count() or 2)
+        # One more worker than cores: while one waits for S3, the others keep every core busy.
+        self.workers_per_function = workers_per_function or (os.cpu_count() or 1) + 1
         self.function_log_sink = function_log_sink or FunctionLogFiles(self.state_dir / "logs")
         self.faults = FaultInjector(faults)
         self.outputs: dict[str, str] = {}
@@ -174,9 +175,12 @@ class EmbeddedCloud:
             )
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """What the sandboxes and the event source did so far (for `GET /_imgfan/faults`)."""
-        return {"sandboxes": self.runtime.tally.snapshot() if self.runtime else {},
-                "event_source": self._poller.tally.snapshot() if self._poller else {}}
+        """What the sandboxes, the functions and the event source did so far (for `GET /_imgfan/faults`)."""
+        runtime, poller = self.runtime, self._poller
+        return {"sandboxes": runtime.tally.snapshot() if runtime else {},
+                "invocations": runtime.invocations.snapshot() if runtime else {},
+                "invocation_ms": runtime.invocation_ms.snapshot() if runtime else {},
+                "event_source": poller.tally.snapshot() if poller else {}}
 
     def start_poller(self) -> None:
         from imgfan.local.sqs_poller import SqsEventSourcePoller

@@ -62,6 +62,11 @@ class LocalLambdaRuntime:
         self.log_sink = log_sink or (lambda name, line: logger.debug("[%s] %s", name, line))
         self.faults = faults or FaultInjector()
         self.tally = Tally()
+        # Per function: invocations, and milliseconds a worker was busy with them (init of a
+        # fresh worker included, waiting for a free one not): Lambda's billed duration, which
+        # with the rate sizes its concurrency.
+        self.invocations = Tally()
+        self.invocation_ms = Tally()
         self._pools: dict[str, WorkerPool] = {}
         self._access_keys: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -82,7 +87,10 @@ class LocalLambdaRuntime:
         }
 
     def _base_env(self, access_key: str) -> dict[str, str]:
+        # Local only, so that the functions can be profiled (worker.py).
+        profiling = {name: os.environ[name] for name in ("IMGFAN_PROFILE_DIR",) if os.environ.get(name)}
         return {
+            **profiling,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "TZ": "UTC",
@@ -156,10 +164,15 @@ class LocalLambdaRuntime:
                     pool.close()
                 pool = WorkerPool(
                     spec, lambda: WorkerProcess(spec, task_root, layer_paths, env, self.log_sink),
-                    self.workers_per_function, self.faults, self.tally,
+                    self.workers_per_function, self.faults, self.tally, self._count_invocation,
                 )
                 self._pools[spec.arn] = pool
         return pool
+
+    def _count_invocation(self, function_name: str, busy_seconds: float) -> None:
+        name = short_name(function_name)
+        self.invocations.add(name)
+        self.invocation_ms.add(name, round(busy_seconds * 1000))
 
     def invoke(self, function: Any, event: Any) -> tuple[str, bool, str]:
         """The replacement for moto's ``_invoke_lambda``: (payload JSON, errored, log tail)."""
@@ -178,6 +191,12 @@ class LocalLambdaRuntime:
             for pool in self._pools.values():
                 pool.close()
             self._pools.clear()
+
+
+def short_name(function_name: str) -> str:
+    """``Imgfan-ResizerC2DB078C-1AB2C3`` -> ``Resizer``: the construct's name, for reports."""
+    parts = function_name.split("-")
+    return re.sub(r"[0-9A-F]{8}$", "", parts[1]) if len(parts) == 3 else function_name
 
 
 def install(runtime: LocalLambdaRuntime) -> None:

@@ -15,6 +15,7 @@ stops moto redoing work whose result cannot change:
 4. Every HTTP request listed moto's package folder (``os.listdir`` and a ``stat`` per service)
    to route it, twice, and looked up its handler with ``inspect.getmembers``; those answers are
    kept. (Lambda tasks skip HTTP altogether: ``state_machine_lambda``.)
+5. Every response's 52-character request id was drawn one ``random.choice`` call per character.
 
 ``assert_hooks_present`` fails loudly (tests/local/test_moto_hooks.py) if moto moves any of it.
 """
@@ -26,12 +27,14 @@ import functools
 import importlib
 import inspect
 import marshal
+import string
 import threading
 import types
 from typing import Any
 
 from moto import backends
 from moto.core import responses as core_responses
+from moto.moto_api._internal.moto_random import MotoRandom
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs import models as sqs_models
 from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -149,6 +152,22 @@ def cache_request_routing() -> None:
     DomainDispatcherApplication.get_backend_for_host = _mark(get_backend_for_host)
 
 
+# -- 5. request ids drawn in one call -------------------------------------------------------------
+def draw_random_strings_at_once() -> None:
+    """Every response carries a 52-character request id, drawn one ``choice`` call per character;
+    ``choices`` draws them in one call (same alphabet, same seeded generator)."""
+    if _patched(MotoRandom.get_random_string):
+        return
+
+    def get_random_string(self: MotoRandom, length: int = 20, include_digits: bool = True,
+                          lower_case: bool = False) -> str:
+        pool = string.ascii_letters + (string.digits if include_digits else "")
+        drawn = "".join(self.choices(pool, k=length))
+        return drawn.lower() if lower_case else drawn
+
+    MotoRandom.get_random_string = _mark(get_random_string)
+
+
 def assert_hooks_present() -> None:
     checks = {
         "ExecutionWorker._get_evaluation_entrypoint parses the definition":
@@ -166,6 +185,9 @@ def assert_hooks_present() -> None:
             "backends.list_of_moto_modules()" in inspect.getsource(DomainDispatcherApplication),
         "EvalComponent.heap_key is drawn lazily": isinstance(inspect.getattr_static(EvalComponent, "heap_key"),
                                                              property),
+        "MotoRandom.get_random_string(length, include_digits, lower_case)":
+            list(inspect.signature(MotoRandom.get_random_string).parameters)
+            == ["self", "length", "include_digits", "lower_case"],
     }
     missing = [what for what, present in checks.items() if not present]
     if missing:
@@ -178,3 +200,4 @@ def apply() -> None:
     copy_state_data_as_json()
     cache_jsonpath_parsing()
     cache_request_routing()
+    draw_random_strings_at_once()

@@ -158,11 +158,12 @@ class WorkerPool:
     """Up to ``size`` warm workers for one function version; callers wait for a free one."""
 
     def __init__(self, spec: FunctionSpec, factory: Callable[[], WorkerProcess], size: int,
-                 faults: FaultInjector, tally: Tally):
+                 faults: FaultInjector, tally: Tally, on_invoked: Callable[[str, float], None] = lambda *_: None):
         self.spec = spec
         self._factory = factory
         self._faults = faults
         self._tally = tally
+        self._on_invoked = on_invoked  # (function name, seconds a worker was busy with it)
         self._idle: queue.LifoQueue[WorkerProcess] = queue.LifoQueue()
         self._slots = threading.Semaphore(size)
         self._all: list[WorkerProcess] = []
@@ -172,20 +173,27 @@ class WorkerPool:
         request_id = str(uuid.uuid4())
         faults = self._decide_faults()
         with self._slots:
-            # A worker found dead is replaced and the event handed to the new one; two in a row
-            # means something kills fresh workers, which the caller must hear about.
-            for _ in range(2):
-                worker = self._checkout()
-                if worker is None:
-                    return runtime_error("Runtime.ExitError", "Runtime exited during init", request_id), True
-                try:
-                    payload, errored = worker.call(event, request_id, faults)
-                except NotDelivered:
-                    self._tally.add("idle_deaths_replaced")
-                    self._retire(worker)
-                    continue
-                self._checkin(worker)
-                return payload, errored
+            started = time.monotonic()
+            try:
+                return self._deliver(event, request_id, faults)
+            finally:
+                self._on_invoked(self.spec.name, time.monotonic() - started)
+
+    def _deliver(self, event: Any, request_id: str, faults: SandboxFaults) -> tuple[Any, bool]:
+        # A worker found dead is replaced and the event handed to the new one; two in a row
+        # means something kills fresh workers, which the caller must hear about.
+        for _ in range(2):
+            worker = self._checkout()
+            if worker is None:
+                return runtime_error("Runtime.ExitError", "Runtime exited during init", request_id), True
+            try:
+                payload, errored = worker.call(event, request_id, faults)
+            except NotDelivered:
+                self._tally.add("idle_deaths_replaced")
+                self._retire(worker)
+                continue
+            self._checkin(worker)
+            return payload, errored
         return runtime_error("Runtime.ExitError", "two fresh workers exited before the invocation", request_id), True
 
     def _decide_faults(self) -> SandboxFaults:

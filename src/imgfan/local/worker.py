@@ -13,6 +13,9 @@ handler, so it can go to a fresh worker) from one that died during the invocatio
 ``delay`` (fault injection) is slept inside the handler's time. The handler's own stdout is
 redirected to stderr, which the parent collects as logs. Only the standard library may be
 imported at module level here.
+
+With ``IMGFAN_PROFILE_DIR`` set, each worker profiles its handler calls (wall clock, which is
+what Lambda bills) and writes ``<function>-<pid>.pstats`` there every 20 invocations.
 """
 
 from __future__ import annotations
@@ -61,6 +64,30 @@ def _load_handler(spec: dict):
     return getattr(module, function_name)
 
 
+class _Profiler:
+    """cProfile around each handler call, written out every ``every`` calls."""
+
+    def __init__(self, path: str, every: int = 20):
+        import cProfile
+
+        self.profile, self.path, self.every, self.calls = cProfile.Profile(), path, every, 0
+
+    @classmethod
+    def from_environment(cls) -> _Profiler | None:
+        folder = os.environ.get("IMGFAN_PROFILE_DIR")
+        if not folder:
+            return None
+        return cls(os.path.join(folder, f"{os.environ['AWS_LAMBDA_FUNCTION_NAME']}-{os.getpid()}.pstats"))
+
+    def __call__(self, function, *args):
+        try:
+            return self.profile.runcall(function, *args)
+        finally:
+            self.calls += 1
+            if self.calls % self.every == 0:
+                self.profile.dump_stats(self.path)
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
     # The parent reads results from our original stdout; everything the handler prints
@@ -77,6 +104,7 @@ def main() -> None:
         handler, init_error = None, exc
         traceback.print_exc()
 
+    profiler = _Profiler.from_environment() or (lambda function, *args: function(*args))
     results.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)
@@ -91,7 +119,7 @@ def main() -> None:
         print(f"START RequestId: {request_id}", file=sys.stderr, flush=True)
         try:
             time.sleep(request.get("delay", 0))
-            result = handler(request["event"], context)
+            result = profiler(handler, request["event"], context)
             reply = {"errored": False, "payload": result}
             encoded = json.dumps(reply, default=str)
         except BaseException as exc:  # noqa: BLE001 - any handler failure is a function error
