@@ -1,32 +1,33 @@
-"""Backfill planning (no AWS calls): which existing source objects get a new execution.
+"""Backfill planning (no AWS calls): which listed source objects get a new execution.
 
 Each listed object is planned as the dispatcher plans an upload event for it, but with no event
 sequencer: a backfill execution's name depends on the object's ETag and the presets hash, so
 running the same backfill twice meets ExecutionAlreadyExists instead of rendering twice, while
-an upload's own execution (named with its event's sequencer) never blocks it.
+an upload's own execution (named with its event's sequencer) never blocks it. ``--prune`` plans
+with a marker of its own run instead, so each prune renders again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from imgfan_core.dispatch import ExecutionRequest, ObjectEvent, plan_execution, settings_for
+from imgfan_core.dispatch import ExecutionRequest, ObjectEvent, plan_execution
 from imgfan_core.keys import manifest_key
 from imgfan_core.presets import PresetsConfig
-
-
-def manifest_location(config: PresetsConfig, output_bucket: str, source_prefix: str) -> tuple[str, str]:
-    """(bucket, key prefix) holding the manifests of source keys under ``source_prefix``."""
-    output = settings_for(config, output_bucket).output
-    return output.bucket, output.prefix + source_prefix
 
 
 @dataclass
 class Planned:
     key: str
     request: ExecutionRequest
+
+    @property
+    def manifest(self) -> tuple[str, str]:
+        """(bucket, key) of the manifest this execution would replace."""
+        output = self.request.input.settings.output
+        return output.bucket, manifest_key(output.prefix, self.key)
 
 
 @dataclass
@@ -44,26 +45,32 @@ def plan_backfill(
     source_bucket: str,
     output_bucket: str,
     manifest_hashes: Mapping[str, str | None] | None = None,
+    marker: str = "",
 ) -> BackfillPlan:
     """Plan one execution per object from ListObjectsV2 ``Contents`` entries.
 
     ``manifest_hashes`` (manifest key -> presets_hash) turns on --only-stale: an object whose
     manifest carries the live presets hash is up to date; one without a manifest is stale.
+    ``marker`` stands in for the event sequencer (``--prune``'s run marker; empty otherwise).
     """
     plan = BackfillPlan()
     for entry in objects:
         plan.considered += 1
-        request = plan_execution(ObjectEvent.listed(source_bucket, dict(entry)), config, output_bucket)
-        key = entry["Key"]
-        if not isinstance(request, ExecutionRequest):
-            plan.filtered[key] = request.reason
-        elif manifest_hashes is not None and _is_current(request, manifest_hashes):
-            plan.up_to_date.append(key)
+        event = replace(ObjectEvent.listed(source_bucket, dict(entry)), marker=marker)
+        request = plan_execution(event, config, output_bucket)
+        if isinstance(request, ExecutionRequest):
+            plan.to_start.append(Planned(entry["Key"], request))
         else:
-            plan.to_start.append(Planned(key, request))
-    return plan
+            plan.filtered[entry["Key"]] = request.reason
+    return plan if manifest_hashes is None else without_current(plan, manifest_hashes)
 
 
-def _is_current(request: ExecutionRequest, manifest_hashes: Mapping[str, str | None]) -> bool:
-    source, output = request.input.source, request.input.settings.output
-    return manifest_hashes.get(manifest_key(output.prefix, source.key)) == request.input.presets_hash
+def without_current(plan: BackfillPlan, manifest_hashes: Mapping[str, str | None]) -> BackfillPlan:
+    """``plan`` less the objects whose manifest carries the presets hash they would render with."""
+    stale, current = [], []
+    for planned in plan.to_start:
+        if manifest_hashes.get(planned.manifest[1]) == planned.request.input.presets_hash:
+            current.append(planned.key)
+        else:
+            stale.append(planned)
+    return replace(plan, to_start=stale, up_to_date=plan.up_to_date + current)
