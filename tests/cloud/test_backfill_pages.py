@@ -15,6 +15,8 @@ import imgfan.backfill.sender as sender_module
 import imgfan.commands.backfill as command
 from imgfan.backfill import source_pages
 
+# moto's state is per process: the session's embedded cloud may hold a stack called Imgfan.
+STACK = "ImgfanBackfillPages"
 PRESETS = {"source": {"prefix": "", "suffixes": [".jpg"]}, "presets": [{"name": "thumb", "width": 16}]}
 TEMPLATE = {
     "Resources": {
@@ -22,7 +24,7 @@ TEMPLATE = {
         "Output": {"Type": "AWS::S3::Bucket"},
         "Queue": {"Type": "AWS::SQS::Queue"},
         "Presets": {"Type": "AWS::SSM::Parameter",
-                    "Properties": {"Name": "/imgfan-test/presets", "Type": "String", "Value": json.dumps(PRESETS)}},
+                    "Properties": {"Name": "/imgfan-backfill-pages/presets", "Type": "String", "Value": json.dumps(PRESETS)}},
     },
     "Outputs": {
         "SourceBucketName": {"Value": {"Ref": "Source"}},
@@ -41,9 +43,9 @@ PAGE_SIZE = 1000
 @pytest.fixture(scope="module")
 def bare_stack(moto_endpoint, aws):
     cloudformation = aws("cloudformation")
-    cloudformation.create_stack(StackName="Imgfan", TemplateBody=json.dumps(TEMPLATE))
+    cloudformation.create_stack(StackName=STACK, TemplateBody=json.dumps(TEMPLATE))
     outputs = {o["OutputKey"]: o["OutputValue"]
-               for o in cloudformation.describe_stacks(StackName="Imgfan")["Stacks"][0]["Outputs"]}
+               for o in cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]}
     s3 = aws("s3")
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda key: s3.put_object(Bucket=outputs["SourceBucketName"], Key=key, Body=b"x"),
@@ -68,7 +70,7 @@ def backfill(moto_endpoint, bare_stack, aws, tmp_path, monkeypatch, capsys):
 
     def run(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()
-        code = main(["backfill", "--endpoint-url", moto_endpoint, *argv])
+        code = main(["backfill", "--endpoint-url", moto_endpoint, "--stack-name", STACK, *argv])
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 
