@@ -112,6 +112,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         return 0
     counting = partial(plan_page, s3, scope, only_stale=args.only_stale and not args.yes, marker=start.marker)
     expected = _count_first(pages(), counting, scope, args)
+    if expected.enqueued == 0:
+        _print_outcome(start.counts + expected)
+        return 0
     _wait_for_dispatchers_presets(stack, stack.presets_parameter(args.parameter_name))
     queue_url = stack.output(Output.QUEUE_URL)
     sender = QueueSender(stack.client("sqs"), queue_url, RateLimiter(args.rate))
