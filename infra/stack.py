@@ -148,6 +148,9 @@ class ImgfanStack(Stack):
             self, "EventQueue",
             # AWS guidance for Lambda event sources: at least 6x the function timeout (+ batching window).
             visibility_timeout=Duration.seconds(6 * dispatcher_timeout + BATCH_WINDOW_S),
+            # SQS's longest: a large backfill's backlog (10 M messages take ~17 h at Standard's
+            # StartExecution quota) must outlast a dispatcher paused for days, not 4 (the default).
+            retention_period=Duration.days(14),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=5),

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from imgfan_core.dispatch import ExecutionRequest, plan_execution, start_execution
-from imgfan_core.events import S3EventQueueRecord, S3TestEvent
+from imgfan_core.events import BACKFILL_EVENT, S3EventQueueRecord, S3TestEvent
 from imgfan_core.presets import PresetsConfig, parse_presets
 
 logger = Logger()
@@ -39,13 +39,14 @@ def load_presets() -> PresetsConfig:
     return _parsed(parameters.get_parameter(PRESETS_PARAMETER_NAME, max_age=PRESETS_MAX_AGE))
 
 
-def start(request: ExecutionRequest) -> None:
+def start(request: ExecutionRequest, event_name: str) -> None:
     if start_execution(stepfunctions, STATE_MACHINE_ARN, request):
         metrics.add_metric(name="ExecutionsStarted", unit=MetricUnit.Count, value=1)
-    else:
-        # A duplicate SQS delivery of an event we already handed over: nothing to do.
-        logger.info("execution already exists", extra={"execution_name": request.name})
-        metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
+        return
+    # Handed over before: a duplicate SQS delivery, or a repeated backfill of a current image.
+    logger.info("execution already exists", extra={"execution_name": request.name, "event": event_name})
+    repeated = "BackfillsAlreadyStarted" if event_name == BACKFILL_EVENT else "DuplicateDeliveries"
+    metrics.add_metric(name=repeated, unit=MetricUnit.Count, value=1)
 
 
 @tracer.capture_method
@@ -57,7 +58,7 @@ def record_handler(record: S3EventQueueRecord) -> None:
     for event in record.body.object_events():
         plan = plan_execution(event, config, OUTPUT_BUCKET)
         if isinstance(plan, ExecutionRequest):
-            start(plan)
+            start(plan, event.name)
         else:
             logger.warning("skipped object", extra={"key": event.key, "reason": plan.reason})
             metrics.add_metric(name="SkippedObjects", unit=MetricUnit.Count, value=1)

@@ -3,11 +3,18 @@
 Powertools' own models, relaxed where imgfan reads nothing: real S3 also sends identity,
 request and response details; S3 emulators (moto among them) leave those out, and a missing
 field we never read must not send a good upload to the DLQ.
+
+``imgfan backfill`` puts notifications of the same shape on the same queue, one per listed
+object, named ``ObjectCreated:Backfill``: the dispatcher plans them as the CLI planned them
+(``ObjectEvent.listed``), so both arrive at the same execution name.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Literal
+from urllib.parse import quote_plus
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.models.s3 import (
@@ -26,6 +33,9 @@ from imgfan_core.dispatch import ObjectEvent
 from imgfan_core.keys import decode_event_key
 
 TEST_EVENT = "s3:TestEvent"
+BACKFILL_EVENT = "ObjectCreated:Backfill"
+# In place of the id of the bucket's notification configuration that real S3 events carry.
+BACKFILL_CONFIGURATION_ID = "imgfan-backfill"
 
 
 class S3NotificationBucket(S3Bucket):
@@ -70,8 +80,46 @@ def _object_event(record: S3NotificationRecord) -> ObjectEvent:
         size=int(s3_object.size) if s3_object.size is not None else None,
         etag=s3_object.eTag,
         version_id=s3_object.versionId,
-        marker=s3_object.sequencer or record.eventTime.isoformat(),
+        marker=s3_object.sequencer or _marker_without_sequencer(record),
     )
+
+
+def _marker_without_sequencer(record: S3NotificationRecord) -> str:
+    # A backfill record stands for a listed object, which has no event: no marker, as
+    # ObjectEvent.listed plans it, so a repeated backfill meets its own executions. An emitter
+    # that leaves S3's sequencer out still makes each upload unique by its event time.
+    return "" if record.eventName == BACKFILL_EVENT else record.eventTime.isoformat()
+
+
+def encode_event_key(key: str) -> str:
+    """A key as S3 writes it into notifications ('+' for spaces): ``decode_event_key`` inverts it."""
+    return quote_plus(key, safe="/")
+
+
+def backfill_notification(bucket: str, key: str, size: int, etag: str, region: str, sent_at: datetime,
+                          marker: str = "") -> str:
+    """The body of one backfill message: an S3 notification naming one listed object.
+
+    ``marker`` travels as the sequencer: empty for a plain backfill; ``backfill --prune`` sets one
+    per run so that its executions get names of their own (see ``ObjectEvent.revision``).
+    """
+    s3_object: dict[str, object] = {"key": encode_event_key(key), "size": size, "eTag": etag}
+    if marker:
+        s3_object["sequencer"] = marker
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": sent_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "eventName": BACKFILL_EVENT,
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": BACKFILL_CONFIGURATION_ID,
+            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+            "object": s3_object,
+        },
+    }
+    return json.dumps({"Records": [record]}, separators=(",", ":"))
 
 
 def is_test_event(body: object) -> bool:

@@ -190,19 +190,22 @@ def test_backfill_re_renders_stale_objects_after_a_presets_change(pipeline, cli)
     started_before = len(pipeline.executions())
 
     # Under unchanged presets everything is up to date. A full backfill re-renders anyway, once:
-    # running it again meets its own executions (same names) instead of starting more.
+    # running it again, the dispatcher meets its executions (same names) instead of starting more.
     code, out, err = cli("backfill", "--prefix", prefix, "--only-stale")
     assert code == 0, err
-    assert "considered 3, skipped 2 up to date and 1 filtered, started 0, already existed 0" in out
+    assert "considered 3, skipped 2 up to date and 1 filtered, enqueued 0" in out
     code, out, err = cli("backfill", "--prefix", prefix)
     assert code == 0, err
-    assert "started 2, already existed 0" in out
+    assert "enqueued 2" in out
+    pipeline.cloud.wait_until_idle(timeout=120)
     for execution in pipeline.executions():
         pipeline.wait_for_execution(execution["executionArn"])
+    started_before += 2
+    assert len(pipeline.executions()) == started_before
     code, out, err = cli("backfill", "--prefix", prefix)
     assert code == 0, err
-    assert "started 0, already existed 2" in out
-    started_before += 2
+    assert "enqueued 2" in out
+    pipeline.cloud.wait_until_idle(timeout=120)
     assert len(pipeline.executions()) == started_before
 
     parameter = pipeline.outputs["PresetsParameterName"]
@@ -228,7 +231,7 @@ def test_backfill_re_renders_stale_objects_after_a_presets_change(pipeline, cli)
 
         code, out, err = cli("backfill", "--prefix", prefix, "--only-stale", "--max-executions", "1", "--yes")
         assert code == 0, err
-        assert "considered 3, skipped 0 up to date and 1 filtered, started 2, already existed 0" in out
+        assert "considered 3, skipped 0 up to date and 1 filtered, enqueued 2" in out
         for key in keys:
             manifest = wait_for_manifest_hash(pipeline, key, new_hash)
             assert manifest["status"] == "complete"
@@ -236,7 +239,7 @@ def test_backfill_re_renders_stale_objects_after_a_presets_change(pipeline, cli)
 
         code, out, err = cli("backfill", "--prefix", prefix, "--only-stale")
         assert code == 0, err
-        assert "skipped 2 up to date and 1 filtered, started 0" in out
+        assert "skipped 2 up to date and 1 filtered, enqueued 0" in out
     finally:
         pipeline.ssm.put_parameter(Name=parameter, Value=original, Type="String", Overwrite=True)
     assert live_presets_text(pipeline) == original

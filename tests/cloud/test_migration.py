@@ -45,7 +45,7 @@ def test_backfill_only_stale_moves_release_1_manifests_to_fingerprinted_keys(pip
 
     code, out, err = cli("backfill", "--prefix", prefix, "--only-stale", "--yes")
     assert code == 0, err
-    assert "started 1" in out
+    assert "enqueued 1" in out
     pipeline.cloud.wait_until_idle(timeout=60)
     moved = pipeline.wait_for_manifest_with(key, lambda m: m["schema"] == "imgfan.manifest/2")
     assert moved["presets_hash"] == old["presets_hash"]
@@ -57,4 +57,4 @@ def test_backfill_only_stale_moves_release_1_manifests_to_fingerprinted_keys(pip
         pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=variant["key"])
 
     code, out, _ = cli("backfill", "--prefix", prefix, "--only-stale", "--yes")
-    assert code == 0 and "started 0" in out and "1 up to date" in out
+    assert code == 0 and "enqueued 0" in out and "1 up to date" in out

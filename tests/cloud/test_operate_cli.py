@@ -4,6 +4,7 @@ when, and backfill --prune re-rendering images that are up to date."""
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -58,12 +59,27 @@ def test_backfill_prune_re_renders_an_up_to_date_image_each_time(cli, pipeline):
         before = len(pipeline.executions())
         code, out, err = cli("backfill", "--prefix", "prune/", "--prune")
         assert code == 0, err
-        assert "started 1, already existed 0" in out
+        assert "enqueued 1" in out
         assert "run 'imgfan backfill --prune' again" in out
+        pipeline.cloud.wait_until_idle(timeout=60)
         assert len(pipeline.executions()) == before + 1
         names.append(pipeline.wait_for_manifest_with(
             key, lambda m: m["execution"]["name"] not in [first["execution"]["name"], *names])["execution"]["name"])
+        # The dispatcher named it as the CLI's planning does, with this run's marker.
+        [marker] = re.findall(r"prune run (prune@\S+):", out)
+        assert names[-1] == predicted_name(pipeline, key, marker)
     assert len(set(names)) == 2
+
+
+def predicted_name(pipeline, key: str, marker: str) -> str:
+    from imgfan.backfill import plan_backfill
+    from imgfan_core.presets import parse_presets
+
+    config = parse_presets(pipeline.ssm.get_parameter(Name=pipeline.outputs["PresetsParameterName"])["Parameter"]["Value"])
+    head = pipeline.s3.head_object(Bucket=pipeline.source_bucket, Key=key)
+    listed = {"Key": key, "ETag": head["ETag"], "Size": head["ContentLength"]}
+    [planned] = plan_backfill([listed], config, pipeline.source_bucket, pipeline.output_bucket, None, marker).to_start
+    return planned.request.name
 
 
 def test_prune_and_only_stale_exclude_each_other(cli):
