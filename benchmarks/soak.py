@@ -121,6 +121,7 @@ class Result:
     engine_cpu_per_image: float | None = None
     efficiency: float | None = None
     cpu: dict[str, float] = field(default_factory=dict)
+    s3_requests: dict[str, float] = field(default_factory=dict)
 
     @property
     def problems(self) -> int:
@@ -553,7 +554,9 @@ def run_phases(soak: Soak, options: Options, result: Result, engine: float | Non
     soak.run_window(main, send=soak.upload, window=options.window)
     wall = time.monotonic() - started
     result.cpu = {name: round(seconds / len(main), 3) for name, seconds in cpu.close().items()}
-    result.functions = function_stats(before, soak.cloud.faults(), len(main))
+    after = soak.cloud.faults()
+    result.functions = function_stats(before, after, len(main))
+    result.s3_requests = s3_requests_per_image(before, after, len(main))
     result.images_per_minute = len(main) / wall * 60
     result.latency_seconds = percentiles(latencies(main))
     if engine is not None:
@@ -586,6 +589,15 @@ def function_stats(before: dict, after: dict, images: int) -> dict[str, dict[str
     return stats
 
 
+def s3_requests_per_image(before: dict, after: dict, images: int) -> dict[str, float]:
+    """S3 requests per image by function and method, e.g. "Resizer GET": each is a billed request on AWS."""
+    counts: Counter[str] = Counter()
+    for name, count in after.get("s3_requests", {}).items():
+        function, method = name.rsplit(" ", 1)
+        counts[f"{short_name(function)} {method}"] += count - before.get("s3_requests", {}).get(name, 0)
+    return {name: round(count / images, 2) for name, count in sorted(counts.items()) if count}
+
+
 def report(result: Result, options: Options) -> str:
     lines = [
         f"soak: {result.uploads} uploads ({result.bad_files} bad files), {result.reuploads} identical re-uploads, "
@@ -603,6 +615,7 @@ def report(result: Result, options: Options) -> str:
         f"  CPU s/image during the main phase: {_counts(result.cpu)}",
         "  invocations per image, mean ms: " + ", ".join(
             f"{name} {stats['per_image']} x {stats['mean_ms']} ms" for name, stats in sorted(result.functions.items())),
+        f"  S3 requests per image: {_counts(result.s3_requests)}",
     ]
     if result.efficiency is not None:
         lines.append(f"  efficiency {result.efficiency:.2f} (imgfan render: {result.engine_cpu_per_image:.3f} CPU s/image "

@@ -5,6 +5,8 @@ about 0.1 s to every cold start, and the dispatcher validated the presets alread
 still refuses values it does not know.
 """
 
+import os
+
 import boto3
 from aws_lambda_powertools import Logger, Tracer
 
@@ -12,11 +14,15 @@ from imgfan_core.contract import ResizerRequest, VariantResult
 from imgfan_core.engine import RENDERER, OverlayImage, analyze, parse_focus, render_variant
 from imgfan_core.engine.focus import METADATA_KEY as FOCUS_METADATA
 from imgfan_core.keys import key_for_variant
+from imgfan_core.source_cache import SourceCache
 from imgfan_core.storage import read_overlay, read_source, write_object
 
 logger = Logger()
 tracer = Tracer()
 s3 = boto3.client("s3")
+# A sixth of the function's memory: the engine's own peak stays far below the rest (README
+# "Input limits"), and one image's analyze and presets often land on the same warm sandbox.
+sources = SourceCache(int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1536")) * 1024 * 1024 // 6)
 
 
 @logger.inject_lambda_context
@@ -24,7 +30,7 @@ s3 = boto3.client("s3")
 def handler(event, context):
     request = ResizerRequest.from_dict(event)
     settings = request.settings
-    source = read_source(s3, request.source, settings.limits.max_input_bytes)
+    source = read_source(s3, request.source, settings.limits.max_input_bytes, sources)
     # Parsed on analyze too: a bad focus fails the source once, with a manifest saying why.
     focus = parse_focus(source.metadata.get(FOCUS_METADATA))
     if request.action == "analyze":

@@ -12,6 +12,7 @@ from imgfan_core.errors import ImageTooLarge, InvalidOverlay, SourceMissing, Sou
 
 if TYPE_CHECKING:
     from imgfan_core.contract import SourceRef
+    from imgfan_core.source_cache import SourceCache
 
 _MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
 _REPLACED_CODES = {"PreconditionFailed", "412"}
@@ -49,9 +50,25 @@ class SourceObject:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def read_source(s3: Any, source: SourceRef, max_bytes: int) -> SourceObject:
+def read_source(s3: Any, source: SourceRef, max_bytes: int, cache: SourceCache | None = None) -> SourceObject:
     """The source object's bytes and user metadata, refusing objects over ``max_bytes`` before
-    downloading them."""
+    downloading them; from ``cache`` when this sandbox already read the same revision."""
+    cached = cache.get(source) if cache is not None else None
+    if cached is not None:
+        _check_size(len(cached.data), max_bytes)
+        return cached
+    found = _get_source(s3, source, max_bytes)
+    if cache is not None:
+        cache.put(source, found)
+    return found
+
+
+def _check_size(length: int, max_bytes: int) -> None:
+    if length > max_bytes:
+        raise ImageTooLarge(f"source is {length:,} bytes, over the limit of {max_bytes:,} (limits.max_input_bytes)")
+
+
+def _get_source(s3: Any, source: SourceRef, max_bytes: int) -> SourceObject:
     what = f"s3://{source.bucket}/{source.key}"
     request = {"Bucket": source.bucket, "Key": source.key}
     if source.version_id:
@@ -62,10 +79,9 @@ def read_source(s3: Any, source: SourceRef, max_bytes: int) -> SourceObject:
         request["IfMatch"] = source.etag
     try:
         response = s3.get_object(**request)
-        length = response["ContentLength"]
-        if length > max_bytes:
+        if response["ContentLength"] > max_bytes:
             response["Body"].close()
-            raise ImageTooLarge(f"source is {length:,} bytes, over the limit of {max_bytes:,} (limits.max_input_bytes)")
+            _check_size(response["ContentLength"], max_bytes)
         return SourceObject(response["Body"].read(), response.get("Metadata") or {})
     except (ClientError, BotoCoreError) as exc:
         raise _classify_source_error(exc, what) from exc

@@ -9,6 +9,7 @@ plan it needs through ``/_imgfan/faults`` and leaves none behind.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -160,3 +161,25 @@ def test_duplicate_deliveries_start_one_execution_per_event(pipeline, faults):
     assert delivered_twice >= len(keys)
     assert [len(executions_of(pipeline, key)) for key in keys] == [1, 1]
     assert pipeline.queue_depth(pipeline.dlq_url) == 0
+
+
+def test_a_warm_resizer_reads_each_source_from_s3_once(pipeline, faults):
+    """Analyze and every preset read the same revision: each resizer sandbox GETs it once, and
+    the S3 request counts of ``/_imgfan/faults`` show it."""
+    key = "cached/photo.jpg"
+    before = pipeline.cloud.faults()
+    upload(pipeline, key)
+    assert manifest(pipeline, key)["status"] == "complete"
+    after = pipeline.cloud.faults()
+
+    def delta(counts: str, function: str, method: str = "") -> int:
+        """How much a count of ``function`` (keyed by full name, then " METHOD" for S3) grew."""
+        return sum(count - before[counts].get(name, 0) for name, count in after[counts].items()
+                   if name.endswith(method) and soak.short_name(name.removesuffix(method)) == function)
+
+    invocations = delta("invocations", "Resizer")
+    gets = delta("s3_requests", "Resizer", " GET")
+    workers = (os.cpu_count() or 1) + 1  # the embedded cloud's pool size per function
+    assert invocations == 6  # analyze and 5 presets
+    assert 1 <= gets <= min(workers, invocations - 1)
+    assert delta("s3_requests", "Resizer", " PUT") == 5

@@ -17,6 +17,7 @@ from imgfan.local.cloud import free_port
 from imgfan_core import storage
 from imgfan_core.contract import SourceRef
 from imgfan_core.errors import ImageTooLarge, InvalidOverlay, SourceMissing, TransientError
+from imgfan_core.source_cache import SourceCache
 
 
 def source(bucket: str, key: str, version_id: str | None = None) -> SourceRef:
@@ -150,3 +151,32 @@ def test_a_missing_overlay_is_the_presets_mistake_not_a_transient_one(s3, bucket
         storage.read_overlay(s3, bucket, "logos/missing.png", 1000)
     s3.put_object(Bucket=bucket, Key="logos/brand.png", Body=b"png")
     assert storage.read_overlay(s3, bucket, "logos/brand.png", 1000) == b"png"
+
+
+# ---- the resizer's per-sandbox cache of sources --------------------------------------------------
+
+
+def test_a_second_read_of_the_same_revision_comes_from_the_cache(s3, versioned_bucket):
+    version = s3.put_object(Bucket=versioned_bucket, Key="a.jpg", Body=b"first", Metadata={"focus": "0.5,0.5"})["VersionId"]
+    cache = SourceCache(max_bytes=1000)
+    first = storage.read_source(s3, source(versioned_bucket, "a.jpg", version), 1000, cache)
+    # Gone from S3: only a cache hit can still return it.
+    s3.delete_object(Bucket=versioned_bucket, Key="a.jpg", VersionId=version)
+    again = storage.read_source(s3, source(versioned_bucket, "a.jpg", version), 1000, cache)
+    assert (again.data, again.metadata) == (b"first", {"focus": "0.5,0.5"}) == (first.data, first.metadata)
+
+
+def test_another_revision_of_the_key_is_read_from_s3(s3, bucket):
+    etag_old = s3.put_object(Bucket=bucket, Key="a.jpg", Body=b"old")["ETag"].strip('"')
+    cache = SourceCache(max_bytes=1000)
+    storage.read_source(s3, SourceRef(bucket, "a.jpg", etag=etag_old), 1000, cache)
+    etag_new = s3.put_object(Bucket=bucket, Key="a.jpg", Body=b"newer")["ETag"].strip('"')
+    assert storage.read_source(s3, SourceRef(bucket, "a.jpg", etag=etag_new), 1000, cache).data == b"newer"
+
+
+def test_a_cached_source_over_this_executions_limit_is_still_refused(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="a.jpg", Body=b"x" * 500)["ETag"].strip('"')
+    cache = SourceCache(max_bytes=1000)
+    storage.read_source(s3, SourceRef(bucket, "a.jpg", etag=etag), 1000, cache)
+    with pytest.raises(ImageTooLarge, match="500 bytes, over the limit of 100"):
+        storage.read_source(s3, SourceRef(bucket, "a.jpg", etag=etag), 100, cache)

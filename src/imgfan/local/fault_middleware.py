@@ -26,6 +26,7 @@ from imgfan.local.api_faults import (
     start_execution_fault,
 )
 from imgfan.local.faults import FaultInjector, FaultPlan
+from imgfan.local.tally import Tally
 
 CONTROL_PATH = "/_imgfan/faults"
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
@@ -57,6 +58,8 @@ class FaultMiddleware:
         self.faults = faults
         self.function_for_access_key = function_for_access_key
         self.counts = counts
+        # S3 requests per "function METHOD": what each function costs in S3 calls (the soak reports it).
+        self.s3_requests = Tally()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == CONTROL_PATH:
@@ -81,6 +84,7 @@ class FaultMiddleware:
         if signed is not None and signed[1] == "s3":
             caller = self.function_for_access_key(signed[0])
             if caller is not None:
+                self.s3_requests.add(f"{caller} {environ.get('REQUEST_METHOD')}")
                 return s3_fault(self.faults, caller)
         return None
 
@@ -91,7 +95,7 @@ class FaultMiddleware:
                 self.faults.set_plan(FaultPlan.parse(request["faults"]))
             except (ValueError, KeyError, TypeError) as exc:  # FaultSpecError is a ValueError
                 return _json("400 Bad Request", {"message": f'expected {{"faults": "name=value,..."}}: {exc}'})
-        return _json("200 OK", {**self.faults.describe(), **self.counts()})
+        return _json("200 OK", {**self.faults.describe(), **self.counts(), "s3_requests": self.s3_requests.snapshot()})
 
 
 def _drain(environ: dict[str, Any]) -> bytes:
