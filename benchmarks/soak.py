@@ -592,9 +592,10 @@ def function_stats(before: dict, after: dict, images: int) -> dict[str, dict[str
 def s3_requests_per_image(before: dict, after: dict, images: int) -> dict[str, float]:
     """S3 requests per image by function and method, e.g. "Resizer GET": each is a billed request on AWS."""
     counts: Counter[str] = Counter()
-    for name, count in after.get("s3_requests", {}).items():
-        function, method = name.rsplit(" ", 1)
-        counts[f"{short_name(function)} {method}"] += count - before.get("s3_requests", {}).get(name, 0)
+    for name, count in after.get("requests", {}).items():
+        function, service, method = name.rsplit(" ", 2)
+        if service == "s3":
+            counts[f"{short_name(function)} {method}"] += count - before.get("requests", {}).get(name, 0)
     return {name: round(count / images, 2) for name, count in sorted(counts.items()) if count}
 
 

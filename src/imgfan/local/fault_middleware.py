@@ -58,13 +58,15 @@ class FaultMiddleware:
         self.faults = faults
         self.function_for_access_key = function_for_access_key
         self.counts = counts
-        # S3 requests per "function METHOD": what each function costs in S3 calls (the soak reports it).
-        self.s3_requests = Tally()
+        # AWS requests the functions make, per "function service operation" (e.g. "...-Resizer-... s3 GET",
+        # "...-Dispatcher-... ssm GetParameter"): each is a billed request on AWS, or a quota's unit.
+        self.requests = Tally()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == CONTROL_PATH:
             response = self._control(environ)
         else:
+            self._count(environ)
             fault = self._fault_for(environ)
             if fault is None:
                 return self.app(environ, start_response)
@@ -84,9 +86,16 @@ class FaultMiddleware:
         if signed is not None and signed[1] == "s3":
             caller = self.function_for_access_key(signed[0])
             if caller is not None:
-                self.s3_requests.add(f"{caller} {environ.get('REQUEST_METHOD')}")
                 return s3_fault(self.faults, caller)
         return None
+
+    def _count(self, environ: dict[str, Any]) -> None:
+        signed = signer(environ)
+        caller = self.function_for_access_key(signed[0]) if signed else None
+        if caller is not None:
+            # JSON protocols name the operation in X-Amz-Target; for S3 the method says enough.
+            operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or environ.get("REQUEST_METHOD")
+            self.requests.add(f"{caller} {signed[1]} {operation}")
 
     def _control(self, environ: dict[str, Any]) -> Response:
         if environ.get("REQUEST_METHOD") == "POST":
@@ -95,7 +104,7 @@ class FaultMiddleware:
                 self.faults.set_plan(FaultPlan.parse(request["faults"]))
             except (ValueError, KeyError, TypeError) as exc:  # FaultSpecError is a ValueError
                 return _json("400 Bad Request", {"message": f'expected {{"faults": "name=value,..."}}: {exc}'})
-        return _json("200 OK", {**self.faults.describe(), **self.counts(), "s3_requests": self.s3_requests.snapshot()})
+        return _json("200 OK", {**self.faults.describe(), **self.counts(), "requests": self.requests.snapshot()})
 
 
 def _drain(environ: dict[str, Any]) -> bytes:
