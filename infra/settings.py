@@ -114,6 +114,11 @@ MemoryMb = Annotated[int, _whole(128, 10240)]
 TimeoutS = Annotated[int, _whole(1, 900)]
 
 
+# SSM's default GetParameter throughput per account and region (the higher throughput setting
+# raises it, at a price): the dispatchers' presets reads must stay under it at any concurrency.
+SSM_GET_PARAMETER_PER_SECOND = 40
+
+
 @dataclass(frozen=True)
 class FunctionSettings:
     memory_mb: int
@@ -156,6 +161,19 @@ class Settings(BaseModel):
     finalizer_timeout: TimeoutS = 30
     cleaner_memory: MemoryMb = 256
     cleaner_timeout: TimeoutS = 60
+
+    @field_validator("dispatcher_max_concurrency")
+    @classmethod
+    def _presets_reads_within_ssm_quota(cls, concurrency: int, info: ValidationInfo) -> int:
+        # Each warm dispatcher reads the presets at most once per cache period, or once per batch
+        # (at least the 1 s batching window) with no cache: the most reads a second there can be.
+        cache_seconds = info.data.get("presets_cache_seconds")
+        if cache_seconds is not None and concurrency / max(cache_seconds, 1) > SSM_GET_PARAMETER_PER_SECOND:
+            raise ValueError(
+                f"{concurrency} dispatchers reading the presets every {max(cache_seconds, 1)} s could call SSM "
+                f"GetParameter more than its default {SSM_GET_PARAMETER_PER_SECOND}/s; raise presetsCacheSeconds to "
+                f"at least {-(-concurrency // SSM_GET_PARAMETER_PER_SECOND)} or lower dispatcherMaxConcurrency")
+        return concurrency
 
     @field_validator("presets_file")
     @classmethod

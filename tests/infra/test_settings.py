@@ -189,3 +189,14 @@ def test_synth_refuses_a_miscased_setting_instead_of_deploying_the_default(capsy
     err = capsys.readouterr().err
     assert "context workflowtype: not a setting of this stack; did you mean 'workflowType'?" in err
     assert "Traceback" not in err
+
+
+def test_dispatchers_can_never_read_the_presets_faster_than_ssm_allows():
+    # The largest concurrency still within 40 GetParameter calls a second at the default 30 s cache.
+    assert read_settings({"dispatcherMaxConcurrency": "1000"}, CWD).dispatcher_max_concurrency == 1000
+    assert read_settings({"presetsCacheSeconds": "0", "dispatcherMaxConcurrency": "40"}, CWD).presets_cache_seconds == 0
+    assert _refusal({"presetsCacheSeconds": "0", "dispatcherMaxConcurrency": "41"}) == (
+        "context dispatcherMaxConcurrency: 41 dispatchers reading the presets every 1 s could call SSM GetParameter "
+        "more than its default 40/s; raise presetsCacheSeconds to at least 2 or lower dispatcherMaxConcurrency")
+    assert "raise presetsCacheSeconds to at least 25" in _refusal(
+        {"presetsCacheSeconds": "20", "dispatcherMaxConcurrency": "1000"})
