@@ -183,3 +183,34 @@ def test_a_warm_resizer_reads_each_source_from_s3_once(pipeline, faults):
     assert invocations == 6  # analyze and 5 presets
     assert 1 <= gets <= min(workers, invocations - 1)
     assert delta("requests", "Resizer", " s3 PUT") == 5
+
+
+def test_warm_dispatchers_read_the_presets_once_per_cache_period(pipeline, faults):
+    """However many batches arrive, each warm dispatcher calls SSM GetParameter at most once per
+    presetsCacheSeconds: what keeps a burst under SSM's 40 calls a second."""
+    functions = pipeline.cloud.client("lambda")
+    [dispatcher] = [f for f in functions.list_functions()["Functions"] if soak.short_name(f["FunctionName"]) == "Dispatcher"]
+    cache_seconds = int(dispatcher["Environment"]["Variables"]["PRESETS_CACHE_SECONDS"])
+    body = json.dumps({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "c", "bucket": {"name": pipeline.source, "arn": "a"},
+               "object": {"key": "presets-reads/notes.txt", "size": 1, "eTag": "e", "sequencer": "01"}},
+    }]})
+    record = {"messageId": "m", "receiptHandle": "r", "body": body, "md5OfBody": "m", "messageAttributes": {},
+              "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "s",
+                             "ApproximateFirstReceiveTimestamp": "1"},
+              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+              "awsRegion": "us-east-1"}
+    workers = (os.cpu_count() or 1) + 1  # the embedded cloud's pool size per function
+    batches = 4 * workers
+    before, started = pipeline.cloud.faults(), time.monotonic()
+    for _ in range(batches):
+        response = functions.invoke(FunctionName=dispatcher["FunctionName"], Payload=json.dumps({"Records": [record]}))
+        assert json.loads(response["Payload"].read()) == {"batchItemFailures": []}
+    periods = 1 + int((time.monotonic() - started) // cache_seconds)
+    after = pipeline.cloud.faults()
+    reads = sum(count - before["requests"].get(name, 0) for name, count in after["requests"].items()
+                if name.endswith(" ssm GetParameter") and soak.short_name(name.split(" ")[0]) == "Dispatcher")
+    # Uncached, each batch would read them: the .txt key is skipped only after the presets are loaded.
+    assert reads <= workers * periods < batches
