@@ -131,8 +131,9 @@ def _keep_running(cloud: EmbeddedCloud) -> None:
     print(f"console: {url}")
     for name, value in cloud.environment().items():
         print(f"  export {name}={value}")
-    print("Press Ctrl-C to stop.", flush=True)
+    # Inside the try: a Ctrl-C that comes as soon as the prompt is out must stop, not interrupt.
     try:
+        print("Press Ctrl-C to stop.", flush=True)
         while True:
             time.sleep(1)
     except KeyboardInterrupt:

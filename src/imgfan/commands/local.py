@@ -79,10 +79,11 @@ def run_up(args: argparse.Namespace) -> int:
     except BaseException:
         cloud.stop()
         raise
-    _print_how_to_use(cloud, outputs, console)
-    if args.faults.active:
-        print(f"Injecting faults: {args.faults.to_spec()} (GET {cloud.endpoint_url}/_imgfan/faults for counts)")
+    # Inside the try: a Ctrl-C that comes as soon as the prompt is out must stop, not interrupt.
     try:
+        _print_how_to_use(cloud, outputs, console)
+        if args.faults.active:
+            print(f"Injecting faults: {args.faults.to_spec()} (GET {cloud.endpoint_url}/_imgfan/faults for counts)")
         _report_executions(cloud, outputs[Output.STATE_MACHINE_ARN], progress)
     except KeyboardInterrupt:
         progress.say("stopping")
