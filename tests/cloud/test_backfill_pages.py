@@ -13,7 +13,7 @@ import pytest
 
 import imgfan.backfill.sender as sender_module
 import imgfan.commands.backfill as command
-from imgfan.backfill import source_pages
+from imgfan.live import list_object_pages
 
 # moto's state is per process: the session's embedded cloud may hold a stack called Imgfan.
 STACK = "ImgfanBackfillPages"
@@ -110,12 +110,12 @@ def test_every_key_of_a_multi_page_listing_is_enqueued_once_a_page_at_a_time(bac
     seen_at_each_page: list[tuple[int, str | None]] = []
 
     def watched_pages(*args, **kwargs):
-        for page in source_pages(*args, **kwargs):
+        for page in list_object_pages(*args, **kwargs):
             saved = json.loads(checkpoint.read_text())["last_key"] if checkpoint.exists() else None
             seen_at_each_page.append((depth(aws, queue_url), saved))
             yield page
 
-    monkeypatch.setattr(command, "source_pages", watched_pages)
+    monkeypatch.setattr(command, "list_object_pages", watched_pages)
     code, out, err = backfill("--prefix", PREFIX, "--yes", "--rate", "0", "--checkpoint", str(checkpoint))
     assert code == 0, err
     listed = len(IMAGES) + len(NOTES)

@@ -4,7 +4,6 @@ checkpoint to continue from and a rate limit.
 """
 
 from imgfan.backfill.checkpoint import Checkpoint, CheckpointError, Counts, Run, default_path, resume, save
-from imgfan.backfill.listing import manifest_hashes, source_pages
 from imgfan.backfill.planning import BackfillPlan, Planned, plan_backfill, without_current
 from imgfan.backfill.rate import RateLimiter
 from imgfan.backfill.run import Scope, Tally, count, counts_of, hand_over, plan_page, prune_marker
@@ -26,7 +25,6 @@ __all__ = [
     "counts_of",
     "default_path",
     "hand_over",
-    "manifest_hashes",
     "message_body",
     "plan_backfill",
     "plan_page",
@@ -34,6 +32,5 @@ __all__ = [
     "resume",
     "save",
     "send_message_batch",
-    "source_pages",
     "without_current",
 ]

@@ -7,15 +7,16 @@ checkpoint move past it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from imgfan.backfill.checkpoint import Checkpoint, Counts
-from imgfan.backfill.listing import manifest_hashes
-from imgfan.backfill.planning import BackfillPlan, plan_backfill, without_current
+from imgfan.backfill.planning import BackfillPlan, Planned, plan_backfill, without_current
 from imgfan.backfill.sender import QueueSender, message_body
+from imgfan.live import presets_hashes
 from imgfan_core.presets import PresetsConfig
 
 Page = list[dict[str, Any]]
@@ -44,8 +45,21 @@ def plan_page(s3: Any, scope: Scope, page: Page, only_stale: bool, marker: str =
     """Plan one listed page; with ``only_stale``, read the manifests of this page's objects only."""
     plan = plan_backfill(page, scope.config, scope.source_bucket, scope.output_bucket, None, marker)
     if only_stale:
-        plan = without_current(plan, manifest_hashes(s3, plan.to_start))
+        plan = without_current(plan, _manifest_hashes(s3, plan.to_start))
     return plan
+
+
+def _manifest_hashes(s3: Any, planned: list[Planned]) -> dict[str, str | None]:
+    """The presets hash in each of these objects' manifests: one GET each, never a listing of the
+    whole output."""
+    keys_by_bucket: dict[str, list[str]] = defaultdict(list)
+    for one in planned:
+        bucket, key = one.manifest
+        keys_by_bucket[bucket].append(key)
+    hashes: dict[str, str | None] = {}
+    for bucket, keys in keys_by_bucket.items():
+        hashes.update(presets_hashes(s3, bucket, keys))
+    return hashes
 
 
 def counts_of(plan: BackfillPlan) -> Counts:

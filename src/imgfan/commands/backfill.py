@@ -37,10 +37,9 @@ from imgfan.backfill import (
     prune_marker,
     resume,
     save,
-    source_pages,
 )
 from imgfan.commands import CommandError
-from imgfan.live import Stack, read_presets
+from imgfan.live import Stack, list_object_pages, read_presets
 from imgfan.progress import Progress
 from imgfan_core.presets import presets_hash
 from imgfan_core.stack_names import Output
@@ -105,7 +104,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     path = args.checkpoint or default_path(scope.source_bucket, scope.prefix)
     start = _starting_point(path, run, args.resume)
     s3 = stack.client("s3")
-    pages = partial(source_pages, s3, scope.source_bucket, scope.prefix, start.last_key)
+    pages = partial(list_object_pages, s3, scope.source_bucket, scope.prefix, start.last_key)
     plan = partial(plan_page, s3, scope, only_stale=args.only_stale, marker=start.marker)
     if args.dry_run:
         _dry_run(pages(), plan, scope)

@@ -32,7 +32,7 @@ from imgfan.live.executions import (
     state_machine_definition,
 )
 from imgfan.live.lookup import ExecutionLookup, find_execution, source_key_of
-from imgfan.live.objects import StoredManifest, list_object_pages, manifest_hashes, read_manifest
+from imgfan.live.objects import StoredManifest, list_object_pages, manifest_hashes, presets_hashes, read_manifest
 from imgfan.live.presets import LivePresets, read_live_config, read_presets, write_presets
 from imgfan.live.queues import RedriveResult, peek, redrive
 from imgfan.live.sources import explain_missing_manifest, unwatched_reason
@@ -72,6 +72,7 @@ __all__ = [
     "list_executions",
     "list_object_pages",
     "manifest_hashes",
+    "presets_hashes",
     "manifest_of",
     "peek",
     "read_live_config",

@@ -28,9 +28,13 @@ class StoredManifest:
         return f"s3://{self.bucket}/{self.key}"
 
 
-def list_object_pages(s3: Any, bucket: str, prefix: str) -> Iterator[list[dict[str, Any]]]:
-    """ListObjectsV2 ``Contents`` under ``prefix``, a page (up to 1,000 objects) at a time."""
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+def list_object_pages(
+    s3: Any, bucket: str, prefix: str, start_after: str | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """ListObjectsV2 ``Contents`` under ``prefix`` (after ``start_after``), a page (up to 1,000
+    objects) at a time."""
+    request = {"Bucket": bucket, "Prefix": prefix, **({"StartAfter": start_after} if start_after else {})}
+    pages = s3.get_paginator("list_objects_v2").paginate(**request)
     with attempting(f"listing s3://{bucket}/{prefix}"):
         for page in pages:
             yield page.get("Contents", [])
@@ -52,9 +56,7 @@ def read_manifest(s3: Any, bucket: str, output_prefix: str, source_key: str) -> 
 
 
 def manifest_hashes(s3: Any, bucket: str, prefix: str) -> dict[str, str | None]:
-    """``{manifest key: its presets_hash}`` under ``prefix``; None for one that is not a manifest
-    of the current shape (``schema``), so manifests written by an older release count as stale and
-    ``backfill --only-stale`` moves their images to the current key layout.
+    """``{manifest key: its presets_hash}`` of every manifest under ``prefix`` (see ``presets_hashes``).
 
     The source key is the manifest key minus the output prefix and ``/manifest.json``.
     """
@@ -64,10 +66,20 @@ def manifest_hashes(s3: Any, bucket: str, prefix: str) -> dict[str, str | None]:
         for o in page
         if o["Key"].endswith("/" + MANIFEST_NAME)
     ]
+    return presets_hashes(s3, bucket, keys)
+
+
+def presets_hashes(s3: Any, bucket: str, keys: list[str]) -> dict[str, str | None]:
+    """``{manifest key: its presets_hash}``, read concurrently; None for a missing manifest or one
+    that is not of the current shape (``schema``), so manifests written by an older release count
+    as stale and ``backfill --only-stale`` moves their images to the current key layout."""
 
     def presets_hash_of(key: str) -> str | None:
-        with attempting(f"reading s3://{bucket}/{key}"):
-            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        try:
+            with attempting(f"reading s3://{bucket}/{key}"):
+                body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
         try:
             document = json.loads(body)
             digest = document.get("presets_hash")
