@@ -66,8 +66,8 @@ class FaultMiddleware:
         if environ.get("PATH_INFO") == CONTROL_PATH:
             response = self._control(environ)
         else:
-            self._count(environ)
-            fault = self._fault_for(environ)
+            caller = self._count(environ)
+            fault = self._fault_for(environ, caller)
             if fault is None:
                 return self.app(environ, start_response)
             _drain(environ)
@@ -76,26 +76,26 @@ class FaultMiddleware:
         start_response(status, [*headers, ("Content-Length", str(len(body))), ("Connection", "close")])
         return [body]
 
-    def _fault_for(self, environ: dict[str, Any]):
+    def _fault_for(self, environ: dict[str, Any], caller: tuple[str, str] | None):
         if environ.get("HTTP_X_AMZ_TARGET") == "AWSStepFunctions.StartExecution":
             return start_execution_fault(self.faults)
         function = invoked_function(environ)
         if function is not None:
             return invoke_fault(self.faults, function)
-        signed = signer(environ)
-        if signed is not None and signed[1] == "s3":
-            caller = self.function_for_access_key(signed[0])
-            if caller is not None:
-                return s3_fault(self.faults, caller)
+        if caller is not None and caller[1] == "s3":
+            return s3_fault(self.faults, caller[0])
         return None
 
-    def _count(self, environ: dict[str, Any]) -> None:
+    def _count(self, environ: dict[str, Any]) -> tuple[str, str] | None:
+        """(function, service) of a request a function signed, counted; None for other callers."""
         signed = signer(environ)
-        caller = self.function_for_access_key(signed[0]) if signed else None
-        if caller is not None:
-            # JSON protocols name the operation in X-Amz-Target; for S3 the method says enough.
-            operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or environ.get("REQUEST_METHOD")
-            self.requests.add(f"{caller} {signed[1]} {operation}")
+        function = self.function_for_access_key(signed[0]) if signed else None
+        if function is None:
+            return None
+        # JSON protocols name the operation in X-Amz-Target; for S3 the method says enough.
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or environ.get("REQUEST_METHOD")
+        self.requests.add(f"{function} {signed[1]} {operation}")
+        return function, signed[1]
 
     def _control(self, environ: dict[str, Any]) -> Response:
         if environ.get("REQUEST_METHOD") == "POST":
