@@ -19,6 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from benchmarks import soak  # noqa: E402
+from tests.sqs_events import s3_notification, sqs_record  # noqa: E402
 
 pytestmark = pytest.mark.cloud
 
@@ -191,17 +192,8 @@ def test_warm_dispatchers_read_the_presets_once_per_cache_period(pipeline, fault
     functions = pipeline.cloud.client("lambda")
     [dispatcher] = [f for f in functions.list_functions()["Functions"] if soak.short_name(f["FunctionName"]) == "Dispatcher"]
     cache_seconds = int(dispatcher["Environment"]["Variables"]["PRESETS_CACHE_SECONDS"])
-    body = json.dumps({"Records": [{
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-        "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
-        "s3": {"s3SchemaVersion": "1.0", "configurationId": "c", "bucket": {"name": pipeline.source, "arn": "a"},
-               "object": {"key": "presets-reads/notes.txt", "size": 1, "eTag": "e", "sequencer": "01"}},
-    }]})
-    record = {"messageId": "m", "receiptHandle": "r", "body": body, "md5OfBody": "m", "messageAttributes": {},
-              "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "s",
-                             "ApproximateFirstReceiveTimestamp": "1"},
-              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-              "awsRegion": "us-east-1"}
+    record = sqs_record(s3_notification(pipeline.source, "presets-reads/notes.txt", size=1, eTag="e",
+                                        sequencer="01"))
     workers = (os.cpu_count() or 1) + 1  # the embedded cloud's pool size per function
     batches = 4 * workers
     before, started = pipeline.cloud.faults(), time.monotonic()

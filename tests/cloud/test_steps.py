@@ -13,6 +13,7 @@ import pytest
 
 from imgfan_core.contract import ExecutionInput, OutputSettings, SourceRef, StepSettings
 from imgfan_core.engine.models import RenderSpec
+from tests.sqs_events import s3_notification, sqs_record
 
 pytestmark = pytest.mark.cloud
 
@@ -31,21 +32,8 @@ def invoke(pipeline, logical_name: str, event: dict) -> tuple[dict, str | None]:
     return json.loads(response["Payload"].read() or b"null"), response.get("FunctionError")
 
 
-def sqs_record(body: str) -> dict:
-    return {"messageId": str(uuid.uuid4()), "receiptHandle": "r", "body": body, "md5OfBody": "m",
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "s",
-                           "ApproximateFirstReceiveTimestamp": "1"},
-            "messageAttributes": {}, "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": "us-east-1"}
-
-
 def notification(bucket: str, key: str) -> str:
-    return json.dumps({"Records": [{
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-        "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
-        "s3": {"s3SchemaVersion": "1.0", "configurationId": "c", "bucket": {"name": bucket, "arn": "a"},
-               "object": {"key": key, "size": len(PHOTO), "eTag": uuid.uuid4().hex, "sequencer": "01"}},
-    }]})
+    return s3_notification(bucket, key, size=len(PHOTO), eTag=uuid.uuid4().hex, sequencer="01")
 
 
 def test_a_malformed_message_fails_alone_and_the_good_one_is_handed_over(pipeline):

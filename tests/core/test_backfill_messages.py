@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from imgfan.backfill import plan_backfill, prune_marker
-from imgfan.local.sqs_poller import build_event
 from imgfan_core.dispatch import ExecutionRequest, plan_execution
 from imgfan_core.events import BACKFILL_EVENT, S3EventQueueRecord, backfill_notification, encode_event_key
 from imgfan_core.presets import parse_presets, presets_hash
+from tests.sqs_events import sqs_record
 
 SENT_AT = datetime(2026, 11, 27, 12, 0, 0, 123456, tzinfo=UTC)
 AWKWARD_KEYS = [
@@ -28,14 +28,6 @@ AWKWARD_KEYS = [
 ]
 PRESETS = parse_presets({"source": {"prefix": "in/", "suffixes": [".jpg"]},
                          "presets": [{"name": "thumb", "width": 10, "format": "webp"}]})
-
-
-def sqs_record(body: str) -> dict:
-    """The record Lambda's SQS event source (the embedded cloud's poller) hands the dispatcher."""
-    attributes = {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "s",
-                  "ApproximateFirstReceiveTimestamp": "1"}
-    message = {"MessageId": "m1", "ReceiptHandle": "r", "Body": body, "MD5OfBody": "x", "Attributes": attributes}
-    return build_event([message], "arn:aws:sqs:us-east-1:123456789012:events")["Records"][0]
 
 
 def dispatched(body: str):

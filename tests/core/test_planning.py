@@ -17,6 +17,7 @@ from imgfan_core.contract import ExecutionInput
 from imgfan_core.dispatch import S3_MAX_KEY_BYTES, ExecutionRequest, ObjectEvent, Skipped, plan_execution
 from imgfan_core.events import S3EventQueueRecord, S3Notification, S3TestEvent
 from imgfan_core.presets import parse_presets, presets_hash
+from tests.sqs_events import sqs_record
 
 LONG_NAME = "a" * 40  # the longest preset name the model allows
 
@@ -184,14 +185,6 @@ def test_notifications_decode_keys_and_fall_back_to_the_event_time_without_a_seq
     assert with_sequencer.marker == "00ABC"
     assert without.marker.startswith("2026-01-02T03:04:05")
     assert plan_execution(without, config(), "out").input.source.revision == f"e1@{without.marker}"
-
-
-def sqs_record(body: str) -> dict:
-    return {"messageId": "m1", "receiptHandle": "r", "body": body, "md5OfBody": "x",
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "s",
-                           "ApproximateFirstReceiveTimestamp": "1"},
-            "messageAttributes": {}, "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:1:q", "awsRegion": "us-east-1"}
 
 
 def test_queue_records_carry_a_notification_or_a_test_event_and_nothing_else():
