@@ -13,6 +13,7 @@ image.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -62,8 +63,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
-    import logging
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     s3 = boto3.client("s3", endpoint_url=serve(), region_name="us-east-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -55,7 +55,8 @@ def read_source(s3: Any, source: SourceRef, max_bytes: int, cache: SourceCache |
     downloading them; from ``cache`` when this sandbox already read the same revision."""
     cached = cache.get(source) if cache is not None else None
     if cached is not None:
-        _check_size(len(cached.data), max_bytes)
+        if len(cached.data) > max_bytes:
+            raise _too_large(len(cached.data), max_bytes)
         return cached
     found = _get_source(s3, source, max_bytes)
     if cache is not None:
@@ -63,9 +64,8 @@ def read_source(s3: Any, source: SourceRef, max_bytes: int, cache: SourceCache |
     return found
 
 
-def _check_size(length: int, max_bytes: int) -> None:
-    if length > max_bytes:
-        raise ImageTooLarge(f"source is {length:,} bytes, over the limit of {max_bytes:,} (limits.max_input_bytes)")
+def _too_large(length: int, max_bytes: int) -> ImageTooLarge:
+    return ImageTooLarge(f"source is {length:,} bytes, over the limit of {max_bytes:,} (limits.max_input_bytes)")
 
 
 def _get_source(s3: Any, source: SourceRef, max_bytes: int) -> SourceObject:
@@ -81,7 +81,7 @@ def _get_source(s3: Any, source: SourceRef, max_bytes: int) -> SourceObject:
         response = s3.get_object(**request)
         if response["ContentLength"] > max_bytes:
             response["Body"].close()
-            _check_size(response["ContentLength"], max_bytes)
+            raise _too_large(response["ContentLength"], max_bytes)
         return SourceObject(response["Body"].read(), response.get("Metadata") or {})
     except (ClientError, BotoCoreError) as exc:
         raise _classify_source_error(exc, what) from exc
