@@ -31,19 +31,9 @@ from imgfan_core.contract import ManifestInputs, SourceRef
 from imgfan_core.errors import TransientError
 from imgfan_core.keys import MANIFEST_NAME, manifest_key, output_folder
 from imgfan_core.manifest import MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE
-from imgfan_core.storage import delete_keys, error_code, list_folder, retryable
+from imgfan_core.storage import SourceState, delete_keys, error_code, list_folder, retryable, source_state
 # Each lost compare-and-swap means another finalizer of the same key just won; a few rounds settle it.
 _MAX_ROUNDS = 5
-
-
-@dataclass(frozen=True)
-class SourceState:
-    """What the source key holds now."""
-
-    exists: bool
-    etag: str | None = None
-    version_id: str | None = None
-    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +82,7 @@ def _publish(s3: Any, inputs: ManifestInputs, manifest: dict[str, Any], body: by
     bucket = inputs.output.bucket
     for _ in range(_MAX_ROUNDS):
         previous, previous_etag = _read_manifest(s3, bucket, key)
-        now = _source_state(s3, inputs.source)
+        now = source_state(s3, inputs.source.bucket, inputs.source.key)
         reason = superseded_because(inputs.source, now)
         if reason is not None:
             return Publication(key, written=False, skipped_because=reason, previous=previous)
@@ -117,16 +107,6 @@ def _read_manifest(s3: Any, bucket: str, key: str) -> tuple[dict[str, Any] | Non
     except ValueError:
         document = None  # not ours to understand; it is replaced all the same
     return document if isinstance(document, dict) else None, response["ETag"]
-
-
-def _source_state(s3: Any, source: SourceRef) -> SourceState:
-    try:
-        head = s3.head_object(Bucket=source.bucket, Key=source.key)
-    except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
-            return SourceState(exists=False)
-        raise
-    return SourceState(True, head.get("ETag"), head.get("VersionId"), head.get("LastModified"))
 
 
 def _put_if_unchanged(s3: Any, bucket: str, key: str, body: bytes, previous_etag: str | None) -> bool:

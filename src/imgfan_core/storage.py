@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
@@ -41,6 +42,16 @@ def _classify_source_error(exc: Exception, what: str) -> Exception:
         if error_code(exc) in _REPLACED_CODES:
             return SourceSuperseded(f"{what} was replaced by a newer upload; that upload's execution renders it")
     return retryable(exc, what)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the source key holds now."""
+
+    exists: bool
+    etag: str | None = None
+    version_id: str | None = None
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -129,3 +140,14 @@ def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
     for start in range(0, len(keys), _DELETE_BATCH):
         batch = [{"Key": key} for key in keys[start:start + _DELETE_BATCH]]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+
+
+def source_state(s3: Any, bucket: str, key: str) -> SourceState:
+    """What ``key`` holds now: its current revision, or that nothing (or a delete marker) is there."""
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+            return SourceState(exists=False)
+        raise
+    return SourceState(True, head.get("ETag"), head.get("VersionId"), head.get("LastModified"))

@@ -10,7 +10,8 @@ import pytest
 from imgfan_core.contract import SourceRef
 from imgfan_core.engine.models import MetadataSpec, RenderSpec
 from imgfan_core.keys import variant_fingerprint, variant_key
-from imgfan_core.publish import SourceState, superseded_because, sweepable, variant_keys
+from imgfan_core.publish import superseded_because, sweepable, variant_keys
+from imgfan_core.storage import SourceState
 
 T0 = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 
