@@ -119,6 +119,12 @@ TimeoutS = Annotated[int, _whole(1, 900)]
 SSM_GET_PARAMETER_PER_SECOND = 40
 
 
+# Express executions last at most 5 minutes
+# (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html).
+EXPRESS_PATIENCE_MINUTES = 4
+STANDARD_PATIENCE_MINUTES = 12 * 60
+
+
 @dataclass(frozen=True)
 class FunctionSettings:
     memory_mb: int
@@ -161,6 +167,25 @@ class Settings(BaseModel):
     finalizer_timeout: TimeoutS = 30
     cleaner_memory: MemoryMb = 256
     cleaner_timeout: TimeoutS = 60
+    # How long a transient failure (throttling, a service error) is waited out before the image is
+    # recorded as failed, and the longest single wait (infra/retry.py). Default: 12 hours on
+    # STANDARD; an EXPRESS execution stops after 5 minutes, so there it is 4 at most.
+    retry_patience_minutes: Annotated[int | None, _whole(1, 7 * 24 * 60)] = None
+    retry_max_delay_seconds: Annotated[int, _whole(1, 3600)] = 300
+
+    @field_validator("retry_patience_minutes")
+    @classmethod
+    def _patience_fits_the_workflow(cls, minutes: int | None, info: ValidationInfo) -> int | None:
+        if minutes is not None and info.data.get("workflow_type") == "EXPRESS" and minutes > EXPRESS_PATIENCE_MINUTES:
+            raise ValueError(
+                f"an EXPRESS execution stops after 5 minutes, so it cannot wait {minutes} minutes; use at most "
+                f"{EXPRESS_PATIENCE_MINUTES}, or workflowType=STANDARD to ride out long throttles")
+        return minutes
+
+    @property
+    def retry_patience_seconds(self) -> int:
+        default = EXPRESS_PATIENCE_MINUTES if self.workflow_type == "EXPRESS" else STANDARD_PATIENCE_MINUTES
+        return 60 * (self.retry_patience_minutes or default)
 
     @field_validator("dispatcher_max_concurrency")
     @classmethod

@@ -20,14 +20,15 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from imgfan_core.errors import PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
+from imgfan_core.errors import CRASH_ERROR_NAMES, PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
 from imgfan_core.presets import PresetsConfig
 from imgfan_core.stack_names import Output
 
 from infra.alarms import add_alarms, alarm_topic
 from infra.cdn import add_cdn
 from infra.bundling import function_code, layer_code
-from infra.settings import RETENTION_NAMES, Settings
+from infra.retry import HISTORY_EVENT_LIMIT, TransientRetry
+from infra.settings import RETENTION_NAMES, Settings, SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASL_FILE = REPO_ROOT / "statemachine" / "imgfan.asl.json"
@@ -228,12 +229,26 @@ class ImgfanStack(Stack):
                 "CleanerFunctionArn": self.cleaner.function_arn,
                 "MaxConcurrency": str(self.presets.max_concurrency),
                 "TransientErrors": json.dumps(list(TRANSIENT_ERROR_NAMES)),
+                "CrashErrors": json.dumps(list(CRASH_ERROR_NAMES)),
                 "PermanentErrors": json.dumps(list(PERMANENT_ERROR_NAMES)),
+                "RetryMaxDelaySeconds": str(self.transient_retry.max_delay_seconds),
+                "RetryMaxAttempts": str(self.transient_retry.max_attempts),
             },
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             tracing_enabled=True,
             logs=log_options,
         )
+
+    @property
+    def transient_retry(self) -> TransientRetry:
+        retry = TransientRetry.for_patience(self.settings.retry_patience_seconds, self.settings.retry_max_delay_seconds)
+        presets = len(self.presets.presets)
+        if retry.worst_case_events(presets) > HISTORY_EVENT_LIMIT:
+            raise SettingsError(
+                f"context retryPatienceMinutes: {retry.max_attempts} attempts for each of {presets} presets could "
+                f"pass an execution history's {HISTORY_EVENT_LIMIT:,} events; raise retryMaxDelaySeconds "
+                f"(now {retry.max_delay_seconds}) or lower the patience")
+        return retry
 
     # ---- IAM ---------------------------------------------------------------------------------
     def _allow(self, fn: lambda_.Function, actions: list[str], resources: list[str], **conditions) -> None:
@@ -250,8 +265,7 @@ class ImgfanStack(Stack):
         self._allow(self.resizer, ["s3:GetObject", "s3:GetObjectVersion"], [self.source_objects])
         # Without ListBucket S3 answers a GET of a missing key with AccessDenied instead of
         # NoSuchKey, and the resizer could not tell a deleted source (permanent) from a denial.
-        self._allow(self.resizer, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.source.prefix}*"]}})
+        self._list_sources(self.resizer)
         self._allow(self.resizer, ["s3:PutObject"], [self.output_objects])
         overlays = sorted({p.overlay.image for p in self.presets.presets if p.overlay is not None
                            and not p.overlay.image.startswith(self.presets.source.prefix)})
@@ -263,12 +277,15 @@ class ImgfanStack(Stack):
         # The finalizer replaces the manifest only while the source is the object it rendered
         # (a HEAD of the source), reads the manifest it replaces, and sweeps old generations.
         self._allow(self.finalizer, ["s3:GetObject"], [self.source_objects])
-        self._allow(self.finalizer, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.source.prefix}*"]}})
+        self._list_sources(self.finalizer)
         self._allow(self.finalizer, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [self.output_objects])
         self._list_outputs(self.finalizer)
         self._key_use(self.finalizer, ["kms:Decrypt", "kms:GenerateDataKey"])
 
+        # A delete event may be late, or about an old version: the cleaner looks at the source key
+        # (a HEAD) before it removes anything (imgfan_core.cleanup).
+        self._allow(self.cleaner, ["s3:GetObject"], [self.source_objects])
+        self._list_sources(self.cleaner)
         self._list_outputs(self.cleaner)
         self._allow(self.cleaner, ["s3:DeleteObject"], [self.output_objects])
 
@@ -277,6 +294,10 @@ class ImgfanStack(Stack):
 
         for fn in (self.resizer, self.finalizer, self.cleaner):
             fn.grant_invoke(self.state_machine)
+
+    def _list_sources(self, fn: lambda_.Function) -> None:
+        self._allow(fn, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{self.presets.source.prefix}*"]}})
 
     def _list_outputs(self, fn: lambda_.Function) -> None:
         self._allow(fn, ["s3:ListBucket"], [self.output_bucket.bucket_arn],

@@ -15,9 +15,10 @@ from imgfan.local.cloud import free_port
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 MANIFEST_SCHEMA = json.loads((REPO_ROOT / "src" / "imgfan_core" / "schemas" / "manifest.schema.json").read_text())
-# The dispatcher's presets cache age on the test stack: short, so tests that push presets
-# do not leak them into the next test.
-TEST_STACK_CONTEXT = {"presetsCacheSeconds": "1"}
+# The test stack: a short presets cache, so tests that push presets do not leak them into the
+# next test; transient failures waited out with waits of at most 3 s, so a test sees an image
+# recover seconds after its fault ends (the default cap is 300 s).
+TEST_STACK_CONTEXT = {"presetsCacheSeconds": "1", "retryMaxDelaySeconds": "3", "retryPatienceMinutes": "15"}
 
 
 @pytest.fixture(scope="session")

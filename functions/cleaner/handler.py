@@ -1,13 +1,14 @@
 """Cleaner: a deleted source loses its variants and its manifest (and nothing else), then one
-``Outputs Deleted`` event."""
+``Outputs Deleted`` event; a delete that left an object at the key (an old version, or a delete
+older than the upload that followed it) removes nothing."""
 
 import boto3
 from aws_lambda_powertools import Logger, Tracer
 
+from imgfan_core.cleanup import clean_outputs
 from imgfan_core.contract import ExecutionInput
-from imgfan_core.keys import manifest_key, output_folder
+from imgfan_core.keys import manifest_key
 from imgfan_core.notifications import OUTPUTS_DELETED, Announcer, outputs_deleted
-from imgfan_core.storage import delete_keys, list_folder
 
 logger = Logger()
 tracer = Tracer()
@@ -20,10 +21,11 @@ announcer = Announcer.from_environment(boto3.client("events"))
 def handler(event, context):
     request = ExecutionInput.from_dict(event)
     output = request.settings.output.with_default_base_url(announcer.public_base_url)
-    folder = output_folder(output.prefix, request.source.key)
-    doomed = [entry["Key"] for entry in list_folder(s3, output.bucket, folder)]
-    delete_keys(s3, output.bucket, doomed)
-    detail = outputs_deleted(request.source, output, manifest_key(output.prefix, request.source.key), len(doomed))
-    announcer.send(OUTPUTS_DELETED, detail)
-    logger.info("outputs deleted", extra={"folder": folder, "count": len(doomed)})
-    return {"deleted": len(doomed), "folder": folder}
+    cleanup = clean_outputs(s3, request.source, output)
+    if cleanup.kept_because is not None:
+        logger.info("outputs kept", extra={"folder": cleanup.folder, "reason": cleanup.kept_because})
+        return {"deleted": 0, "folder": cleanup.folder, "kept_because": cleanup.kept_because}
+    manifest = manifest_key(output.prefix, request.source.key)
+    announcer.send(OUTPUTS_DELETED, outputs_deleted(request.source, output, manifest, len(cleanup.deleted)))
+    logger.info("outputs deleted", extra={"folder": cleanup.folder, "count": len(cleanup.deleted)})
+    return {"deleted": len(cleanup.deleted), "folder": cleanup.folder}

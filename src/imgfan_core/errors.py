@@ -1,10 +1,10 @@
 """Error types whose *class names* are part of the state machine's contract.
 
 A Lambda function error reaches Step Functions as ``Error = type(exc).__name__``. The ASL
-retries the transient names and records the permanent ones without retrying. Its ``ErrorEquals``
-lists are ``${TransientErrors}`` and ``${PermanentErrors}``, which the CDK stack fills from the
-two tuples at the end of this module, so they are written once (tests/infra/test_asl_errors.py
-checks the definition against this module).
+waits out the transient names, retries the crash names a few times and records the permanent
+ones without retrying. Its ``ErrorEquals`` lists are ``${TransientErrors}``, ``${CrashErrors}``
+and ``${PermanentErrors}``, which the CDK stack fills from the tuples at the end of this module,
+so they are written once (tests/infra/test_asl_errors.py checks the definition against them).
 """
 
 
@@ -73,14 +73,23 @@ PERMANENT_ERROR_NAMES = tuple(
         InvalidFocus, InvalidOverlay,
     )
 )
-# Worth retrying with backoff: ours, plus what Lambda and Step Functions raise when an invocation
-# itself fails (throttled, the sandbox crashed or timed out, the service blinked).
+# Failures whose cause lies outside the image: throttling, a service that blinked, our own
+# TransientError (S3 SlowDown, a lost race). However long they last, the image is fine, so the
+# state machine waits them out with capped, jittered backoff (the ``${TransientRetry}`` retrier).
+# The Lambda names are those of AWS's recommended retrier for Lambda tasks, plus the throttle:
+# https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html
 TRANSIENT_ERROR_NAMES = (
     TransientError.__name__,
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
+)
+# The sandbox died or ran out of time. That can be a machine's bad luck, or the image itself
+# (memory, a pathological decode): a few quick retries, never the long wait, so one poison
+# upload cannot keep an execution retrying for hours.
+CRASH_ERROR_NAMES = (
     "Lambda.Unknown",
     "Sandbox.Timedout",
     "Runtime.ExitError",

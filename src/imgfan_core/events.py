@@ -79,9 +79,17 @@ def _object_event(record: S3NotificationRecord) -> ObjectEvent:
         key=decode_event_key(s3_object.key),
         size=int(s3_object.size) if s3_object.size is not None else None,
         etag=s3_object.eTag,
-        version_id=s3_object.versionId,
+        version_id=_version_of(s3_object.versionId),
         marker=s3_object.sequencer or _marker_without_sequencer(record),
     )
+
+
+def _version_of(version_id: str | None) -> str | None:
+    # An object written while versioning was off or suspended has the version id "null"
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html):
+    # every upload of the key shares it, so it cannot tell uploads apart. Such an object is
+    # planned as unversioned: its ETag and the event's sequencer make the revision.
+    return None if version_id in (None, "", "null") else version_id
 
 
 def _marker_without_sequencer(record: S3NotificationRecord) -> str:

@@ -6,7 +6,8 @@ variants in place while uploads of one key race each other:
 1. **Only the current object gets a manifest.** Before writing, the finalizer looks at the source
    key (HEAD). If the object there is no longer the one this execution rendered (a newer upload,
    or a delete), it writes nothing: the newer upload's own execution writes its manifest, and a
-   delete's cleaner removes the folder.
+   delete's cleaner removes the folder (``cleanup``). After a delete it also removes the variants
+   it wrote itself, which the cleaner may have listed too early to see.
 2. **Compare-and-swap.** The manifest is written with ``If-Match`` on the ETag of the manifest it
    replaces (``If-None-Match: *`` when there is none), so two finalizers cannot both believe they
    replaced the same one; the loser looks again from rule 1.
@@ -85,7 +86,9 @@ def _publish(s3: Any, inputs: ManifestInputs, manifest: dict[str, Any], body: by
         now = source_state(s3, inputs.source.bucket, inputs.source.key)
         reason = superseded_because(inputs.source, now)
         if reason is not None:
-            return Publication(key, written=False, skipped_because=reason, previous=previous)
+            orphans = _own_variants_of_a_deleted_source(inputs, manifest, now)
+            delete_keys(s3, bucket, orphans)
+            return Publication(key, written=False, skipped_because=reason, previous=previous, deleted=orphans)
         if not _put_if_unchanged(s3, bucket, key, body, previous_etag):
             continue
         keep = variant_keys(manifest) | variant_keys(previous)
@@ -93,6 +96,16 @@ def _publish(s3: Any, inputs: ManifestInputs, manifest: dict[str, Any], body: by
         deleted = _sweep(s3, bucket, folder, keep, now.last_modified) if now.last_modified else []
         return Publication(key, written=True, previous=previous, deleted=deleted)
     raise TransientError(f"s3://{bucket}/{key} kept changing while this execution tried to replace it")
+
+
+def _own_variants_of_a_deleted_source(inputs: ManifestInputs, manifest: dict[str, Any],
+                                      now: SourceState) -> list[str]:
+    """What this execution wrote for a source that is gone: the cleaner may have listed the folder
+    before these variants existed. Fingerprinted keys name this revision alone, so no other upload
+    can own them; stable keys may already hold a newer upload's bytes and are left alone."""
+    if now.exists or inputs.output.key_style != "fingerprinted":
+        return []
+    return sorted(variant_keys(manifest))
 
 
 def _read_manifest(s3: Any, bucket: str, key: str) -> tuple[dict[str, Any] | None, str | None]:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from imgfan_core.errors import PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
+from imgfan_core.errors import CRASH_ERROR_NAMES, PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
+from infra.retry import attempts_for
+from tests.conftest import TEST_STACK_CONTEXT
 
 pytestmark = pytest.mark.cloud
 
@@ -34,7 +36,11 @@ def test_the_running_definition_is_the_asl_file_with_real_arns_and_error_lists(p
         "CleanerFunctionArn": function_arn(pipeline, "Cleaner"),
         "MaxConcurrency": str(presets.get("max_concurrency", 4)),
         "TransientErrors": json.dumps(list(TRANSIENT_ERROR_NAMES)),
+        "CrashErrors": json.dumps(list(CRASH_ERROR_NAMES)),
         "PermanentErrors": json.dumps(list(PERMANENT_ERROR_NAMES)),
+        "RetryMaxDelaySeconds": TEST_STACK_CONTEXT["retryMaxDelaySeconds"],
+        "RetryMaxAttempts": str(attempts_for(60 * int(TEST_STACK_CONTEXT["retryPatienceMinutes"]),
+                                             int(TEST_STACK_CONTEXT["retryMaxDelaySeconds"]))),
     }
     expected = json.loads(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], ASL_TEXT))
     running = pipeline.stepfunctions.describe_state_machine(stateMachineArn=pipeline.outputs["StateMachineArn"])

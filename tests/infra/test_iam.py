@@ -99,27 +99,30 @@ def test_finalizer_may_check_its_source_and_manage_only_its_outputs_and_events(v
     } | _kms(variant, ("kms:Decrypt", "kms:GenerateDataKey"))
 
 
-def test_cleaner_may_only_list_and_delete_under_the_output_prefix_and_tell(variant):
+def test_cleaner_may_check_its_source_and_only_list_and_delete_under_the_output_prefix_and_tell(variant):
     ids = _ids(variant)
-    _, output_prefix = _prefixes(variant)
+    source_prefix, output_prefix = _prefixes(variant)
     statements, log_group = _function_statements(variant, "cleaner")
     assert statements == {
         (("logs:CreateLogStream", "logs:PutLogEvents"), (f"<{log_group}.Arn>",), ""),
         XRAY_WRITE,
+        # HEAD of the source: is the image really gone, or did only an old version go?
+        (("s3:GetObject",), (f"<{ids['source']}.Arn>/{source_prefix}*",), ""),
+        _listing(ids["source"], source_prefix),
         _listing(ids["output"], output_prefix),
         (("s3:DeleteObject",), (f"<{ids['output']}.Arn>/{output_prefix}*",), ""),
         (("events:PutEvents",), DEFAULT_BUS, ""),
     }
 
 
-def test_only_the_resizer_reads_source_objects_and_only_the_finalizer_checks_them(standard):
+def test_only_the_resizer_reads_source_objects_and_the_finalizer_and_cleaner_only_check_them(standard):
     source = _ids(standard)["source"]
-    for name in ("dispatcher", "cleaner"):
+    statements, _ = _function_statements(standard, "dispatcher")
+    assert not any(source in r for _, resources, _ in statements for r in resources)
+    for name in ("finalizer", "cleaner"):
         statements, _ = _function_statements(standard, name)
-        assert not any(source in r for _, resources, _ in statements for r in resources), name
-    statements, _ = _function_statements(standard, "finalizer")
-    on_source = {actions for actions, resources, _ in statements if any(source in r for r in resources)}
-    assert on_source == {("s3:GetObject",), ("s3:ListBucket",)}
+        on_source = {actions for actions, resources, _ in statements if any(source in r for r in resources)}
+        assert on_source == {("s3:GetObject",), ("s3:ListBucket",)}, name
 
 
 def test_a_named_event_bus_is_the_only_one_the_functions_may_put_to(synth_cfn):

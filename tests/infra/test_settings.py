@@ -37,6 +37,8 @@ RANGES = [
     ("resizerErrorThreshold", 1, 100000),
     ("presetsCacheSeconds", 0, 3600),
     ("dispatcherMaxConcurrency", 2, 1000),
+    ("retryPatienceMinutes", 1, 10080),
+    ("retryMaxDelaySeconds", 1, 3600),
 ]
 FLAGS = ["kmsKey", "destroyBuckets", "accessLogs", "nag"]
 CLOUDWATCH_DAYS = ("1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, "

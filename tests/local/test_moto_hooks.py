@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 
 from imgfan.local import lambda_runtime, moto_cfn, moto_patches
 
@@ -45,3 +46,29 @@ def test_the_moto_server_serves_through_the_wsgi_app_attribute_the_embedded_clou
 
     assert "self._server = make_server(" in inspect.getsource(ThreadedMotoServer._server_entry)
     assert "self.server.app" in inspect.getsource(WSGIRequestHandler.run_wsgi)
+
+
+def test_s3_events_carry_the_version_id_and_an_increasing_sequencer_as_on_aws(aws):
+    moto_patches.add_version_and_sequencer_to_s3_events()
+    moto_patches.add_version_and_sequencer_to_s3_events()  # idempotent: wrapped once
+    s3, sqs = aws("s3"), aws("sqs")
+    queue = sqs.create_queue(QueueName="s3-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.create_bucket(Bucket="versions")
+    s3.put_bucket_notification_configuration(Bucket="versions", NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_object(Bucket="versions", Key="plain.jpg", Body=b"1")
+    s3.put_bucket_versioning(Bucket="versions", VersioningConfiguration={"Status": "Enabled"})
+    versioned = s3.put_object(Bucket="versions", Key="a.jpg", Body=b"2")["VersionId"]
+    s3.put_bucket_versioning(Bucket="versions", VersioningConfiguration={"Status": "Suspended"})
+    s3.put_object(Bucket="versions", Key="a.jpg", Body=b"3")
+    objects = []
+    while len(objects) < 3:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        assert messages, f"only {len(objects)} of 3 events arrived"
+        for message in messages:
+            body = json.loads(message["Body"])
+            objects += [record["s3"]["object"] for record in body.get("Records", [])]
+    by_body = sorted(objects, key=lambda o: o["sequencer"])
+    assert [o.get("versionId") for o in by_body] == [None, versioned, "null"]
+    assert len({o["sequencer"] for o in by_body}) == 3
