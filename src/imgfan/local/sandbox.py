@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from imgfan.local.faults import FaultInjector
+from imgfan.local.layer_imports import host_supplied_modules
 from imgfan.local.tally import Tally
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -79,6 +80,7 @@ class WorkerProcess:
             "handler": spec.handler,
             "layer_paths": [str(p) for p in layer_paths],
             "site_packages": site.getsitepackages(),
+            "from_host": sorted({name for p in layer_paths for name in host_supplied_modules(p)}),
         }
         self.process = subprocess.Popen(
             [sys.executable, "-S", "-u", str(WORKER_SCRIPT), json.dumps(boot)],
