@@ -31,17 +31,18 @@ PYTHON_VERSION = "3.12"
 # Lambda's python3.12 runtime runs on Amazon Linux 2023 (glibc 2.34): newer manylinux tags
 # are needed because pillow-heif 1.x ships only manylinux_2_28 wheels for aarch64.
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_34_aarch64")
-# The Lambda runtime already provides the AWS SDK. A second botocore in the layer would shadow
-# the runtime's and could mismatch its boto3, so whatever pip pulls in for them is dropped.
-RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "python_dateutil", "six", "urllib3")
+# Everything pip resolves ships, the AWS SDK included (boto3, botocore, s3transfer and their
+# pure-Python dependencies): AWS recommends bundling the SDK a function relies on, because the
+# runtime's may change without notice (https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html).
+# /opt/python comes before the runtime's /var/runtime on sys.path, so the layer's copy wins.
 IGNORED_NAMES = ("__pycache__", "*.pyc", "*.pyo")
 # Bump when the way the wheels are fetched or pruned changes, so cached builds are redone.
-RECIPE = "2"
+RECIPE = "3"
 
 
 def requirements_hash() -> str:
     return hashlib.sha256(
-        f"{RECIPE}|{PYTHON_VERSION}|{','.join(PLATFORMS)}|{','.join(RUNTIME_PROVIDED)}|".encode() + LAYER_REQUIREMENTS.read_bytes()
+        f"{RECIPE}|{PYTHON_VERSION}|{','.join(PLATFORMS)}|".encode() + LAYER_REQUIREMENTS.read_bytes()
     ).hexdigest()[:20]
 
 
@@ -50,12 +51,6 @@ def layer_hash() -> str:
     digest = hashlib.sha256(requirements_hash().encode())
     digest_tree(CORE_PACKAGE, digest)
     return digest.hexdigest()
-
-
-def _is_runtime_provided(name: str) -> bool:
-    base = name.split("-", 1)[0].lower() if name.endswith(".dist-info") else name.lower()
-    base = base.removesuffix(".py")
-    return base in RUNTIME_PROVIDED
 
 
 def third_party_dir() -> Path:
@@ -79,7 +74,7 @@ def third_party_dir() -> Path:
         shutil.rmtree(work, ignore_errors=True)
         raise RuntimeError(f"pip could not fetch the layer's wheels:\n{result.stderr.strip()}")
     for entry in list(target.iterdir()):
-        if _is_runtime_provided(entry.name) or entry.name in ("bin", "__pycache__"):
+        if entry.name in ("bin", "__pycache__"):
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     (work / "complete").write_text(LAYER_REQUIREMENTS.read_text())
     try:

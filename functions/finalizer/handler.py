@@ -11,11 +11,13 @@ from imgfan_core.contract import ManifestInputs
 from imgfan_core.manifest import build_manifest, dumps_manifest, failure_of, validate_manifest
 from imgfan_core.notifications import MANIFEST_WRITTEN, Announcer, manifest_written
 from imgfan_core.publish import publish_manifest
+from imgfan_core.sdk import require_conditional_writes
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 s3 = boto3.client("s3")
+require_conditional_writes(s3)  # the manifest compare-and-swap; fails init on an older SDK
 announcer = Announcer.from_environment(boto3.client("events"))
 
 

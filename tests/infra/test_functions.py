@@ -107,9 +107,29 @@ def test_layer_holds_an_aarch64_pillow_build_and_imgfan_core(standard):
     assert "python/aws_lambda_powertools/__init__.py" in names
     assert "python/imgfan_core/__init__.py" in names
     assert "python/imgfan_core/presets.py" in names
-    # The runtime's own SDK must not be shadowed by a second copy in the layer.
-    assert not any(n.startswith(("python/botocore/", "python/boto3/")) for n in names)
     assert not any("__pycache__" in n for n in names)
+
+
+def _layer_pins() -> dict[str, str]:
+    lines = (Path(__file__).resolve().parents[2] / "infra" / "layer_requirements.txt").read_text().splitlines()
+    return dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+
+
+def test_layer_ships_the_pinned_aws_sdk_and_stays_under_lambda_s_size_limit(standard):
+    _, layer = standard.one("AWS::Lambda::LayerVersion")
+    asset = _asset_dir(standard, layer["Properties"]["Content"]["S3Key"])
+    names = _names(asset)
+    pins = _layer_pins()
+    for package in ("boto3", "botocore", "s3transfer"):
+        assert f"python/{package}/__init__.py" in names
+        assert f"python/{package}-{pins[package]}.dist-info/METADATA" in names, package
+        assert not any(n.startswith(f"python/{package}-") and pins[package] not in n for n in names), package
+    # The S3 model that knows PutObject's IfMatch, which the finalizer's compare-and-swap sends.
+    assert "python/botocore/data/s3/2006-03-01/service-2.json.gz" in names
+    # Lambda's quota: 250 MB unzipped for a function and all its layers; the functions' own
+    # assets are a handler each, so the layer must leave room to spare.
+    unzipped = sum(p.stat().st_size for p in asset.rglob("*") if p.is_file())
+    assert unzipped < 262_144_000 * 0.5, f"{unzipped:,} bytes"
 
 
 def test_function_assets_are_their_own_directory_only(standard):

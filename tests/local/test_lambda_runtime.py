@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from botocore.exceptions import ClientError
 from imgfan.local.faults import FaultPlan
 
 pytestmark = pytest.mark.cloud
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 HANDLER_SOURCE = '''
 import os, sys, time
@@ -35,6 +38,7 @@ def handler(event, context):
     if event.get("import"):
         module = __import__(event["import"])
         result["module_file"] = module.__file__
+        result["module_version"] = getattr(module, "__version__", None)
     if event.get("s3"):
         import boto3, botocore.config, botocore.exceptions
         s3 = boto3.client("s3", config=botocore.config.Config(retries={"total_max_attempts": 1}))
@@ -138,16 +142,48 @@ def test_a_crashed_worker_is_a_function_error(lambda_client, role_arn):
     assert invoke(lambda_client, name, {})[0] is None
 
 
-def test_the_shared_package_comes_from_the_deployed_layer_not_the_working_tree(lambda_client, role_arn, pipeline):
+@pytest.fixture(scope="module")
+def with_stack_layer(lambda_client, role_arn, pipeline) -> str:
+    """A probe function carrying the deployed stack's shared layer."""
     dispatcher = [f for f in lambda_client.list_functions()["Functions"] if "Dispatcher" in f["FunctionName"]][0]
     layer_arns = [layer["Arn"] for layer in dispatcher["Layers"]]
     assert layer_arns, "the stack's functions must carry the shared layer"
-    name = make_function(lambda_client, role_arn, layers=layer_arns)
-    error, payload = invoke(lambda_client, name, {"import": "imgfan_core"})
+    return make_function(lambda_client, role_arn, layers=layer_arns)
+
+
+def test_the_shared_package_comes_from_the_deployed_layer_not_the_working_tree(lambda_client, with_stack_layer):
+    error, payload = invoke(lambda_client, with_stack_layer, {"import": "imgfan_core"})
     assert error is None
     module_file = payload["module_file"]
     assert "/layers/" in module_file and "/python/imgfan_core/" in module_file
     assert not module_file.startswith(os.path.join(os.getcwd(), "src"))
+
+
+def _layer_pins() -> dict[str, str]:
+    lines = (REPO_ROOT / "infra" / "layer_requirements.txt").read_text().splitlines()
+    return {name.lower(): version for name, _, version in (line.partition("==") for line in lines)
+            if version and not name.startswith("#")}
+
+
+@pytest.mark.parametrize("package", ["boto3", "botocore", "s3transfer"])
+def test_the_aws_sdk_comes_from_the_deployed_layer_at_its_pinned_version(lambda_client, with_stack_layer, package):
+    error, payload = invoke(lambda_client, with_stack_layer, {"import": package})
+    assert error is None, payload
+    assert "/layers/" in payload["module_file"] and f"/python/{package}/" in payload["module_file"]
+    assert payload["module_version"] == _layer_pins()[package]
+
+
+def test_a_layer_package_built_for_another_machine_comes_from_the_host_at_the_same_pin(lambda_client,
+                                                                                        with_stack_layer):
+    import site
+    import sysconfig
+
+    if sysconfig.get_config_var("EXT_SUFFIX") == ".cpython-312-aarch64-linux-gnu.so":
+        pytest.skip("this host can load the layer's own Pillow build")
+    error, payload = invoke(lambda_client, with_stack_layer, {"import": "PIL"})
+    assert error is None, payload
+    assert any(payload["module_file"].startswith(path) for path in site.getsitepackages())
+    assert payload["module_version"] == _layer_pins()["pillow"]
 
 
 # ---- Lambda fidelity: dead sandboxes --------------------------------------------------------------

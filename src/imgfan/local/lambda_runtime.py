@@ -14,6 +14,7 @@ Catch match on.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import inspect
 import io
@@ -118,8 +119,9 @@ class LocalLambdaRuntime:
         with self._lock:
             return self._access_keys.get(access_key)
 
-    def _unpack(self, kind: str, sha: str, data: bytes) -> Path:
-        target = self.work_dir / kind / sha[:20]
+    def unpack(self, kind: str, code_sha256: str, data: bytes) -> Path:
+        """The zip unpacked once into ``work_dir/kind/<folder named after its digest>``."""
+        target = self.work_dir / kind / digest_folder_name(code_sha256)
         if not target.exists():
             partial = target.with_name(f"{target.name}.partial-{uuid.uuid4().hex[:6]}")
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -153,8 +155,8 @@ class LocalLambdaRuntime:
             pool = self._pools.get(spec.arn)
             if pool is not None and pool.spec == spec:
                 return pool
-        task_root = self._unpack("code", spec.code_sha, function.code_bytes)
-        layer_paths = [self._unpack("layers", sha, layer.code_bytes) / "python"
+        task_root = self.unpack("code", spec.code_sha, function.code_bytes)
+        layer_paths = [self.unpack("layers", sha, layer.code_bytes) / "python"
                        for sha, layer in zip(spec.layer_shas, layers)]
         env = self._sandbox_env(spec, task_root)
         with self._lock:
@@ -191,6 +193,16 @@ class LocalLambdaRuntime:
             for pool in self._pools.values():
                 pool.close()
             self._pools.clear()
+
+
+def digest_folder_name(code_sha256: str) -> str:
+    """A folder name for Lambda's ``CodeSha256``, which is base64 and so may hold ``/`` and ``+``.
+
+    Used as it was, a ``/`` nested the folder, and a leading one made the path absolute
+    (pathlib drops what came before), unpacking a layer at the filesystem's root. Hex of the
+    decoded digest (the zip's SHA-256, as ``sha256sum`` prints it) is safe anywhere.
+    """
+    return base64.b64decode(code_sha256, validate=True).hex()[:32]
 
 
 def short_name(function_name: str) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from imgfan.local.faults import FaultInjector
+from imgfan.local.layer_imports import host_supplied_modules
 from imgfan.local.tally import Tally
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -79,6 +80,7 @@ class WorkerProcess:
             "handler": spec.handler,
             "layer_paths": [str(p) for p in layer_paths],
             "site_packages": site.getsitepackages(),
+            "from_host": sorted({name for p in layer_paths for name in host_supplied_modules(p)}),
         }
         self.process = subprocess.Popen(
             [sys.executable, "-S", "-u", str(WORKER_SCRIPT), json.dumps(boot)],
@@ -86,6 +88,9 @@ class WorkerProcess:
             env=env, text=True, bufsize=1,
         )
         self._lines: queue.Queue[dict | None] = queue.Queue()
+        # True once the worker has sent the reply of the request in hand: a death after that
+        # happened while idle, however soon the pool notices it.
+        self.answered = False
         threading.Thread(target=self._pump_lines, daemon=True).start()
         threading.Thread(target=self._pump_logs, args=(log_sink,), daemon=True).start()
 
@@ -116,6 +121,7 @@ class WorkerProcess:
     def call(self, event: Any, request_id: str, faults: SandboxFaults) -> tuple[Any, bool]:
         """(payload, errored); raises NotDelivered if the worker was already dead."""
         request = {"request_id": request_id, "event": event, "timeout": self.spec.timeout, "delay": faults.delay}
+        self.answered = False
         try:
             self.process.stdin.write(json.dumps(request) + "\n")  # type: ignore[union-attr]
             self.process.stdin.flush()  # type: ignore[union-attr]
@@ -135,6 +141,7 @@ class WorkerProcess:
             return runtime_error("Sandbox.Timedout", message, request_id), True
         if reply is None:
             return self._exit_error(request_id), True
+        self.answered = True
         if faults.idle_kill:
             self.process.kill()  # not reaped here: the pool must notice on its own
         return reply["payload"], reply["errored"]
@@ -225,8 +232,13 @@ class WorkerPool:
     def _checkin(self, worker: WorkerProcess) -> None:
         if worker.alive:
             self._idle.put(worker)
-        else:
-            self._retire(worker)
+            return
+        # Dead after answering is an idle death, found here rather than by the next checkout
+        # when it dies quickly: uncounted, the tally depended on how fast the kernel reaped it.
+        # Dead without an answer died in its invocation, which call() already failed.
+        if worker.answered:
+            self._tally.add("idle_deaths_replaced")
+        self._retire(worker)
 
     def _retire(self, worker: WorkerProcess) -> None:
         worker.kill()

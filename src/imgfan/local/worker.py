@@ -2,8 +2,10 @@
 
 Started by ``lambda_runtime.WorkerProcess`` as ``python -S worker.py SPEC_JSON``. ``-S`` keeps
 site-packages' ``.pth`` files out, in particular the editable install's path to the working
-tree, so the handler sees exactly what was deployed: its own asset, then the layers. Third-party
-packages come from the host's site-packages (the layer's are built for Lambda's arm64).
+tree, so the handler sees exactly what was deployed: its own asset, then the layers, as on
+Lambda (``/var/task``, ``/opt/python``, then the runtime). The layer's pure-Python packages,
+the AWS SDK among them, therefore run from the layer. The modules named in ``from_host`` (native
+code built for Lambda's arm64, see ``layer_imports.py``) come from the host's site-packages.
 
 Protocol, one JSON object per line: on the original stdout the worker says ``{"ready": true}``
 once its init phase (importing the handler) is over, then for each request read from stdin
@@ -21,6 +23,7 @@ what Lambda bills) and writes ``<function>-<pid>.pstats`` there every 20 invocat
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import json
 import os
 import sys
@@ -54,11 +57,25 @@ def _error_payload(exc: BaseException, request_id: str) -> dict:
     }
 
 
+class _FromHost:
+    """Finds the named top-level modules in the host's site-packages only, ahead of the layers."""
+
+    def __init__(self, names: list[str], paths: list[str]):
+        self.names, self.paths = frozenset(names), paths
+
+    def find_spec(self, fullname, path=None, target=None):
+        if path is not None or fullname not in self.names:
+            return None  # submodules follow their package's __path__, already on the host
+        return importlib.machinery.PathFinder.find_spec(fullname, self.paths)
+
+
 def _load_handler(spec: dict):
-    # Deployed code first, then the host's libraries, then layers (imgfan_core lives only there).
+    # Deployed code first, then the standard library, the layers, and the host's libraries last
+    # (where Lambda has its runtime), apart from the layer's native packages built for arm64.
     here = os.path.dirname(os.path.abspath(__file__))
     interpreter_paths = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    sys.path[:] = [spec["task_root"], *interpreter_paths, *spec["site_packages"], *spec["layer_paths"]]
+    sys.path[:] = [spec["task_root"], *interpreter_paths, *spec["layer_paths"], *spec["site_packages"]]
+    sys.meta_path.insert(0, _FromHost(spec["from_host"], spec["site_packages"]))
     module_name, _, function_name = spec["handler"].rpartition(".")
     module = importlib.import_module(module_name)
     return getattr(module, function_name)
