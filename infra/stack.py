@@ -248,8 +248,9 @@ class ImgfanStack(Stack):
         self._allow(self.dispatcher, ["ssm:GetParameter"], [self.presets_parameter.parameter_arn])
 
         self._allow(self.resizer, ["s3:GetObject", "s3:GetObjectVersion"], [self.source_objects])
-        # Without ListBucket S3 answers a GET of a missing key with AccessDenied instead of
-        # NoSuchKey, and the resizer could not tell a deleted source (permanent) from a denial.
+        # A GET of a missing key answers 404 only to a caller with ListBucket, else 403; whether a
+        # prefix-conditioned grant counts is not documented, so the code lists the key to tell a
+        # deleted source (permanent) from a denial (storage.missing), which this grant allows.
         self._allow(self.resizer, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
                     conditions={"StringLike": {"s3:prefix": [f"{self.presets.source.prefix}*"]}})
         self._allow(self.resizer, ["s3:PutObject"], [self.output_objects])
