@@ -263,8 +263,9 @@ class ImgfanStack(Stack):
         self._allow(self.dispatcher, ["ssm:GetParameter"], [self.presets_parameter.parameter_arn])
 
         self._allow(self.resizer, ["s3:GetObject", "s3:GetObjectVersion"], [self.source_objects])
-        # Without ListBucket S3 answers a GET of a missing key with AccessDenied instead of
-        # NoSuchKey, and the resizer could not tell a deleted source (permanent) from a denial.
+        # A GET of a missing key answers 404 only to a caller with ListBucket, else 403; whether a
+        # prefix-conditioned grant counts is not documented, so the code lists the key to tell a
+        # deleted source (permanent) from a denial (storage.missing), which this grant allows.
         self._list_sources(self.resizer)
         self._allow(self.resizer, ["s3:PutObject"], [self.output_objects])
         overlays = sorted({p.overlay.image for p in self.presets.presets if p.overlay is not None

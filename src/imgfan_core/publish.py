@@ -32,9 +32,11 @@ from imgfan_core.contract import ManifestInputs, SourceRef
 from imgfan_core.errors import TransientError
 from imgfan_core.keys import MANIFEST_NAME, manifest_key, output_folder
 from imgfan_core.manifest import MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE
-from imgfan_core.storage import SourceState, delete_keys, error_code, list_folder, retryable, source_state
+from imgfan_core.storage import SourceState, delete_keys, error_code, list_folder, missing, retryable, source_state
+
 # Each lost compare-and-swap means another finalizer of the same key just won; a few rounds settle it.
 _MAX_ROUNDS = 5
+_LOST_SWAP_CODES = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def _read_manifest(s3: Any, bucket: str, key: str) -> tuple[dict[str, Any] | Non
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404"):
+        if missing(s3, exc, bucket, key):
             return None, None
         raise
     try:
@@ -128,7 +130,11 @@ def _put_if_unchanged(s3: Any, bucket: str, key: str, body: bytes, previous_etag
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=MANIFEST_CONTENT_TYPE,
                       CacheControl=MANIFEST_CACHE_CONTROL, **condition)
     except ClientError as exc:
-        if error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+        # 412: another write won; ConditionalRequestConflict: one ran at the same time. 404 (or a 403
+        # that ``missing`` settles): If-Match on a manifest deleted since it was read, by a cleaner
+        # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html). Each is
+        # a lost swap: the next round reads the key again.
+        if error_code(exc) in _LOST_SWAP_CODES or (previous_etag and missing(s3, exc, bucket, key)):
             return False
         raise
     return True

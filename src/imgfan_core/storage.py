@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 _MISSING_CODES = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
 _REPLACED_CODES = {"PreconditionFailed", "412"}
 _THROTTLING_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError", "503", "500"}
+# A GET answers AccessDenied with a body; a HEAD has none, so botocore names it by its status.
+_DENIED_CODES = {"AccessDenied", "403"}
 
 
 def error_code(exc: ClientError) -> str:
@@ -35,12 +37,38 @@ def retryable(exc: Exception, what: str) -> Exception:
     return exc
 
 
+def missing(s3: Any, exc: Exception, bucket: str, key: str) -> bool:
+    """Whether a GET, HEAD or conditional PUT of ``key`` failed because no object is there.
+
+    S3 answers a request for a missing key with 404 NoSuchKey only if the caller has
+    ``s3:ListBucket`` on the bucket, else with 403 AccessDenied (API_GetObject.html and
+    API_HeadObject.html, "Permissions": https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+    The roles hold ListBucket only with an ``s3:prefix`` condition, and whether that counts is not
+    documented. So a 403 is settled by asking ListObjectsV2, which the prefix condition allows,
+    whether the key is there: absent, it is missing; present, the denial is real and stands.
+    """
+    if not isinstance(exc, ClientError):
+        return False
+    code = error_code(exc)
+    if code in _MISSING_CODES:
+        return True
+    return code in _DENIED_CODES and not _listed(s3, bucket, key)
+
+
+def _listed(s3: Any, bucket: str, key: str) -> bool:
+    # Keys list in UTF-8 binary order and a key sorts before every longer key it begins, so when
+    # ``key`` exists it is the first entry under Prefix=key.
+    try:
+        page = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    except (ClientError, BotoCoreError) as exc:
+        raise retryable(exc, f"listing s3://{bucket}/{key} to tell a missing key from a denied one") from exc
+    return any(item["Key"] == key for item in page.get("Contents", []))
+
+
 def _classify_source_error(exc: Exception, what: str) -> Exception:
-    if isinstance(exc, ClientError):
-        if error_code(exc) in _MISSING_CODES:
-            return SourceMissing(f"{what} does not exist (deleted before it was processed?)")
-        if error_code(exc) in _REPLACED_CODES:
-            return SourceSuperseded(f"{what} was replaced by a newer upload; that upload's execution renders it")
+    """What a failed read of a source that is there (``missing`` said no) means."""
+    if isinstance(exc, ClientError) and error_code(exc) in _REPLACED_CODES:
+        return SourceSuperseded(f"{what} was replaced by a newer upload; that upload's execution renders it")
     return retryable(exc, what)
 
 
@@ -95,6 +123,8 @@ def _get_source(s3: Any, source: SourceRef, max_bytes: int) -> SourceObject:
             raise _too_large(response["ContentLength"], max_bytes)
         return SourceObject(response["Body"].read(), response.get("Metadata") or {})
     except (ClientError, BotoCoreError) as exc:
+        if missing(s3, exc, source.bucket, source.key):
+            raise SourceMissing(f"{what} does not exist (deleted before it was processed?)") from exc
         raise _classify_source_error(exc, what) from exc
 
 
@@ -108,7 +138,7 @@ def read_overlay(s3: Any, bucket: str, key: str, max_bytes: int) -> bytes:
                                  f"over the limit of {max_bytes:,}")
         return response["Body"].read()
     except (ClientError, BotoCoreError) as exc:
-        if isinstance(exc, ClientError) and error_code(exc) in _MISSING_CODES:
+        if missing(s3, exc, bucket, key):
             raise InvalidOverlay(f"overlay s3://{bucket}/{key} does not exist; upload it, or change the "
                                  "preset's overlay.image") from exc
         raise retryable(exc, f"s3://{bucket}/{key}") from exc
@@ -123,6 +153,8 @@ def write_object(s3: Any, bucket: str, key: str, body: bytes, content_type: str,
 
 # DeleteObjects takes at most this many keys per request.
 _DELETE_BATCH = 1000
+# A failed delete names this many of its keys; the rest are counted (Step Functions keeps 256 KiB).
+_ERRORS_NAMED = 10
 
 
 def list_folder(s3: Any, bucket: str, folder: str) -> list[dict[str, Any]]:
@@ -137,9 +169,26 @@ def list_folder(s3: Any, bucket: str, folder: str) -> list[dict[str, Any]]:
 
 
 def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
+    """Delete ``keys``; TransientError naming the keys S3 could not delete.
+
+    DeleteObjects answers 200 even when some keys fail: in quiet mode the body lists only those,
+    under ``Errors`` with a code each
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+    Every batch is tried first, so one refused key does not keep the others.
+    """
+    failed: list[dict[str, Any]] = []
     for start in range(0, len(keys), _DELETE_BATCH):
         batch = [{"Key": key} for key in keys[start:start + _DELETE_BATCH]]
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        try:
+            response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        except (ClientError, BotoCoreError) as exc:
+            raise retryable(exc, f"deleting from s3://{bucket}") from exc
+        failed += response.get("Errors", [])
+    if failed:
+        named = ", ".join(f"{error.get('Key')} ({error.get('Code')})" for error in failed[:_ERRORS_NAMED])
+        more = f" and {len(failed) - _ERRORS_NAMED} more" if len(failed) > _ERRORS_NAMED else ""
+        raise TransientError(f"s3://{bucket}: DeleteObjects could not delete {len(failed)} of {len(keys)} "
+                             f"keys: {named}{more}")
 
 
 def source_state(s3: Any, bucket: str, key: str) -> SourceState:
@@ -147,7 +196,7 @@ def source_state(s3: Any, bucket: str, key: str) -> SourceState:
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+        if missing(s3, exc, bucket, key):
             return SourceState(exists=False)
         raise
     return SourceState(True, head.get("ETag"), head.get("VersionId"), head.get("LastModified"))

@@ -6,6 +6,7 @@ one is retried by the state machine, anything else surfaces as the ClientError b
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import boto3
@@ -104,9 +105,14 @@ def client_error(code: str) -> ClientError:
 
 
 @pytest.mark.parametrize("code", ["NoSuchKey", "NoSuchVersion", "404", "NotFound"])
-def test_missing_object_codes_are_permanent(code):
-    classified = storage._classify_source_error(client_error(code), "s3://b/k")
-    assert type(classified) is SourceMissing
+def test_missing_object_codes_are_missing_without_asking_s3(code):
+    # No client: these codes settle it without a listing.
+    assert storage.missing(None, client_error(code), "b", "k")
+
+
+@pytest.mark.parametrize("code", ["PreconditionFailed", "SlowDown", "NoSuchBucket", "InvalidObjectState"])
+def test_other_codes_are_not_missing_without_asking_s3(code):
+    assert not storage.missing(None, client_error(code), "b", "k")
 
 
 @pytest.mark.parametrize(
@@ -180,3 +186,70 @@ def test_a_cached_source_over_this_executions_limit_is_still_refused(s3, bucket)
     storage.read_source(s3, SourceRef(bucket, "a.jpg", etag=etag), 1000, cache)
     with pytest.raises(ImageTooLarge, match="500 bytes, over the limit of 100"):
         storage.read_source(s3, SourceRef(bucket, "a.jpg", etag=etag), 100, cache)
+
+
+# ---- a missing key answered 403 (a caller without s3:ListBucket), settled by a listing --------------
+# moto answers 403 to any request a bucket policy denies, whether the key exists or not: the same
+# answer S3 gives a caller without s3:ListBucket for a missing key, and for a real denial.
+
+
+def deny(s3, bucket: str, actions: list[str], keys: str) -> None:
+    statement = {"Effect": "Deny", "Principal": "*", "Action": actions, "Resource": f"arn:aws:s3:::{bucket}/{keys}"}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+
+
+def status_of(call) -> int:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+@pytest.fixture
+def reads_denied(s3, bucket) -> str:
+    """Reads under photos/ answer 403 whether the key is there or not; moto's HEAD action is its own."""
+    s3.put_object(Bucket=bucket, Key="photos/here.jpg", Body=b"jpeg")
+    # Keys that begin with the missing one's name: a listing under Prefix=key returns them.
+    s3.put_object(Bucket=bucket, Key="photos/gone.jpg.bak", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="photos/gone.jpg/inner.jpg", Body=b"x")
+    deny(s3, bucket, ["s3:GetObject", "s3:HeadObject"], "photos/*")
+    assert status_of(lambda: s3.get_object(Bucket=bucket, Key="photos/gone.jpg")) == 403
+    assert status_of(lambda: s3.head_object(Bucket=bucket, Key="photos/gone.jpg")) == 403
+    return bucket
+
+
+def test_a_missing_source_answered_403_is_source_missing(s3, reads_denied):
+    with pytest.raises(SourceMissing, match=f"^s3://{reads_denied}/photos/gone.jpg does not exist"):
+        storage.read_source(s3, source(reads_denied, "photos/gone.jpg"), max_bytes=1000)
+    assert storage.source_state(s3, reads_denied, "photos/gone.jpg") == storage.SourceState(exists=False)
+
+
+def test_a_403_for_a_key_that_is_listed_is_a_real_denial_and_stands(s3, reads_denied):
+    with pytest.raises(ClientError) as raised:
+        storage.read_source(s3, source(reads_denied, "photos/here.jpg"), max_bytes=1000)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(ClientError):
+        storage.source_state(s3, reads_denied, "photos/here.jpg")
+    with pytest.raises(ClientError):
+        storage.read_overlay(s3, reads_denied, "photos/here.jpg", 1000)
+
+
+def test_a_missing_overlay_answered_403_is_still_the_presets_mistake(s3, reads_denied):
+    with pytest.raises(InvalidOverlay, match="does not exist"):
+        storage.read_overlay(s3, reads_denied, "photos/gone.jpg", 1000)
+
+
+# ---- DeleteObjects reports the keys it could not delete ----------------------------------------------
+
+
+def test_keys_delete_objects_could_not_delete_are_a_transient_error_naming_them(s3, bucket):
+    keys = [f"v/a.jpg/{name}" for name in ("thumb.1.webp", "locked.webp", "card.1.jpg")]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    # A bucket policy that denies deleting one key: DeleteObjects answers 200 with that key in Errors.
+    deny(s3, bucket, ["s3:DeleteObject"], "v/a.jpg/locked.webp")
+    with pytest.raises(TransientError) as raised:
+        storage.delete_keys(s3, bucket, keys)
+    assert str(raised.value) == (f"s3://{bucket}: DeleteObjects could not delete 1 of 3 keys: "
+                                 "v/a.jpg/locked.webp (AccessDenied)")
+    # The others are gone all the same.
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["v/a.jpg/locked.webp"]

@@ -67,7 +67,7 @@ def test_resizer_may_read_sources_and_write_variants_only(variant):
         (("logs:CreateLogStream", "logs:PutLogEvents"), (f"<{log_group}.Arn>",), ""),
         XRAY_WRITE,
         (("s3:GetObject", "s3:GetObjectVersion"), (f"<{ids['source']}.Arn>/{source_prefix}*",), ""),
-        # So that a deleted source reads as NoSuchKey (permanent), not AccessDenied.
+        # A listing of the key tells a deleted source (permanent) from a denial.
         (("s3:ListBucket",), (f"<{ids['source']}.Arn>",),
          json.dumps({"StringLike": {"s3:prefix": [f"{source_prefix}*"]}}, sort_keys=True)),
         (("s3:PutObject",), (f"<{ids['output']}.Arn>/{output_prefix}*",), ""),

@@ -91,3 +91,13 @@ def test_local_up_takes_the_plan_from_the_flag_before_the_environment(monkeypatc
     assert given.faults == FaultPlan(kill=0.1, seed=3)
     monkeypatch.delenv("IMGFAN_FAULTS")
     assert build_parser("local").parse_args(["local", "up"]).faults == FaultPlan()
+
+
+def test_missing_key_403_is_a_rate_for_the_named_functions_like_the_other_function_switches():
+    plan = FaultPlan.parse("missing-key-403=1,functions=Finalizer")
+    assert plan.missing_key_403 == 1 and FaultPlan.parse(plan.to_spec()) == plan
+    injector = FaultInjector(plan)
+    assert injector.roll("missing-key-403", "Imgfan-Finalizer7E8242E4-X")
+    assert not injector.roll("missing-key-403", "Imgfan-ResizerC2DB078C-X")
+    with pytest.raises(FaultSpecError, match="missing-key-403 must be a fraction"):
+        FaultPlan.parse("missing-key-403=yes")

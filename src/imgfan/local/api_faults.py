@@ -4,6 +4,7 @@ Each error is what the service sends on the wire, so callers see exactly the exc
 would get from AWS: ``ThrottlingException`` from StartExecution, ``TooManyRequestsException``
 and ``ServiceException`` from Lambda Invoke, ``SlowDown`` and ``InternalError`` from S3.
 ``fault_middleware`` answers them over HTTP; ``state_machine_lambda`` raises them in-process.
+S3's ``AccessDenied`` replaces moto's ``NoSuchKey`` for a missing key (``missing-key-403``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ FAILED_INVOKE = ApiFault(500, "ServiceException", "Internal error (injected)", "
 S3_SLOW_DOWN = ApiFault(503, "SlowDown", "Please reduce your request rate. (injected)", "rest-xml")
 S3_INTERNAL_ERROR = ApiFault(500, "InternalError", "We encountered an internal error. Please try again. (injected)",
                              "rest-xml")
+# What S3 answers a GET or HEAD of a missing key when the caller lacks s3:ListBucket
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+S3_ACCESS_DENIED = ApiFault(403, "AccessDenied", "Access Denied (injected)", "rest-xml")
 
 
 def start_execution_fault(faults: FaultInjector) -> ApiFault | None:
@@ -73,6 +77,19 @@ def s3_fault(faults: FaultInjector, function_name: str) -> ApiFault | None:
     if not faults.roll("s3-error", function_name):
         return None
     return S3_SLOW_DOWN if faults.uniform("s3-error", 0, 1) < 0.5 else S3_INTERNAL_ERROR
+
+
+def says_key_missing(method: str, query: str, status: str, body: bytes) -> bool:
+    """Whether moto's answer to an S3 GET or HEAD is that the key does not exist.
+
+    A GET's 404 names its error (not NoSuchBucket or NoSuchVersion, which are not about the key);
+    a HEAD's has no body, so only one that names no version counts.
+    """
+    if not status.startswith("404"):
+        return False
+    if method == "HEAD":
+        return "versionId=" not in query
+    return method == "GET" and b"<Code>NoSuchKey</Code>" in body
 
 
 def function_name_of(reference: str) -> str:

@@ -3,7 +3,8 @@
 Injected before moto sees the request, so that a fault looks to the caller exactly as the AWS
 error does on the wire (``api_faults``): S3 errors for requests that functions make, throttled
 StartExecution, throttled or failed Lambda Invoke. A function is recognised by the access key it
-signs with (each sandbox has its own, see ``lambda_runtime``).
+signs with (each sandbox has its own, see ``lambda_runtime``). One fault is made after moto has
+answered: ``missing-key-403`` turns its 404 for a missing key into S3's 403 AccessDenied.
 
 ``GET /_imgfan/faults`` answers the live plan, what was injected, and what the sandboxes and the
 event source did (cold starts, dead workers replaced, batches, item failures, ...);
@@ -19,10 +20,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from imgfan.local.api_faults import (
+    S3_ACCESS_DENIED,
     Response,
     function_name_of,
     invoke_fault,
     s3_fault,
+    says_key_missing,
     start_execution_fault,
 )
 from imgfan.local.faults import FaultInjector, FaultPlan
@@ -68,6 +71,8 @@ class FaultMiddleware:
         else:
             caller = self._count(environ)
             fault = self._fault_for(environ, caller)
+            if fault is None and self._may_deny_missing_keys(environ, caller):
+                return self._moto_or_denied(environ, start_response, caller[0])
             if fault is None:
                 return self.app(environ, start_response)
             _drain(environ)
@@ -85,6 +90,26 @@ class FaultMiddleware:
         if caller is not None and caller[1] == "s3":
             return s3_fault(self.faults, caller[0])
         return None
+
+    def _may_deny_missing_keys(self, environ: dict[str, Any], caller: tuple[str, str] | None) -> bool:
+        plan = self.faults.plan
+        return (caller is not None and caller[1] == "s3" and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+                and plan.missing_key_403 > 0 and plan.applies_to(caller[0]))
+
+    def _moto_or_denied(self, environ: dict[str, Any], start_response: Callable,
+                        function: str) -> Iterable[bytes]:
+        """moto's answer; but if it says the key does not exist, S3's 403 AccessDenied instead,
+        rolled only for such answers so that the switch's n-th decision is its n-th missing key."""
+        status, headers, body = _answer_of(self.app, environ)
+        method = environ["REQUEST_METHOD"]
+        if says_key_missing(method, environ.get("QUERY_STRING", ""), status, body) \
+                and self.faults.roll("missing-key-403", function):
+            status, headers, body = S3_ACCESS_DENIED.http()
+            # A HEAD's answer never has a body: the SDK reads the error from the status ("403").
+            body = b"" if method == "HEAD" else body
+            headers = [*headers, ("Content-Length", str(len(body)))]
+        start_response(status, headers)
+        return [body]
 
     def _count(self, environ: dict[str, Any]) -> tuple[str, str] | None:
         """(function, service) of a request a function signed, counted; None for other callers."""
@@ -105,6 +130,24 @@ class FaultMiddleware:
             except (ValueError, KeyError, TypeError) as exc:  # FaultSpecError is a ValueError
                 return _json("400 Bad Request", {"message": f'expected {{"faults": "name=value,..."}}: {exc}'})
         return _json("200 OK", {**self.faults.describe(), **self.counts(), "requests": self.requests.snapshot()})
+
+
+def _answer_of(app: Callable, environ: dict[str, Any]) -> Response:
+    """Run the WSGI ``app`` to the end and keep its whole answer, to look at before sending it."""
+    answer: dict[str, Any] = {}
+    written: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+        answer.update(status=status, headers=headers)
+        return written.append
+
+    chunks = app(environ, start_response)
+    try:
+        rest = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return answer["status"], answer["headers"], b"".join(written) + rest
 
 
 def _drain(environ: dict[str, Any]) -> bytes:

@@ -30,13 +30,15 @@ SWITCHES = {
     "latency": "fraction of invocations delayed by latency-seconds inside the handler's time",
     "latency-seconds": "the added latency in seconds (default 1)",
     "s3-error": "fraction of S3 requests made by functions answered 503 SlowDown or 500 InternalError",
+    "missing-key-403": "fraction of functions' S3 GET/HEAD requests for a missing key answered 403 AccessDenied",
     "throttle-start": "fraction of StartExecution calls answered 400 ThrottlingException",
     "duplicate": "fraction of successfully processed SQS messages delivered once more",
     "functions": "the Lambda switches touch only functions whose name contains one of these, joined by '+'",
     "seed": "seed of the random streams (default 0)",
 }
 # Switches that concern one function; `functions` narrows them.
-FUNCTION_SWITCHES = ("lambda-error", "throttle-lambda", "kill", "idle-kill", "latency", "s3-error")
+FUNCTION_SWITCHES = ("lambda-error", "throttle-lambda", "kill", "idle-kill", "latency", "s3-error",
+                     "missing-key-403")
 
 
 class FaultSpecError(ValueError):
@@ -52,6 +54,7 @@ class FaultPlan:
     latency: float = 0.0
     latency_seconds: float = 1.0
     s3_error: float = 0.0
+    missing_key_403: float = 0.0
     throttle_start: float = 0.0
     duplicate: float = 0.0
     functions: tuple[str, ...] = ()
