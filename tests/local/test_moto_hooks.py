@@ -45,3 +45,9 @@ def test_the_moto_server_serves_through_the_wsgi_app_attribute_the_embedded_clou
 
     assert "self._server = make_server(" in inspect.getsource(ThreadedMotoServer._server_entry)
     assert "self.server.app" in inspect.getsource(WSGIRequestHandler.run_wsgi)
+
+
+def test_the_iam_audit_still_finds_roles_policies_and_moto_statement_matching():
+    from imgfan.local import iam_audit
+
+    iam_audit.assert_hooks_present()
