@@ -262,3 +262,15 @@ def test_a_denial_names_function_action_and_resource(monkeypatch):
     assert audit.check(environ_of("s3", "get_object", Bucket="b", Key="out/k"), "Imgfan-Fn", "s3").status == 403
     total, newer = audit.since(1)
     assert total == 2 and [d.resource for d in newer] == ["arn:aws:s3:::b/out/k"]
+
+
+def test_a_request_the_audit_cannot_map_is_a_denial_not_a_failed_call(monkeypatch):
+    from imgfan.local import iam_audit
+
+    monkeypatch.setattr(iam_audit, "role_documents", lambda function, account, region: [])
+    environ = environ_of("s3", "delete_objects", Bucket=OUTPUT, Delete={"Objects": [{"Key": "variants/a"}]})
+    environ["CONTENT_LENGTH"] = "not a number"
+    audit = IamAudit(ACCOUNT, REGION)
+    assert audit.check(environ, "Imgfan-Fn", "s3") is None
+    [denial] = audit.since(0)[1]
+    assert denial.action == "s3:?" and "ValueError" in dict(denial.context)["audit-error"]

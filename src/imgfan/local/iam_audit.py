@@ -165,7 +165,10 @@ class IamAudit:
 
     def check(self, environ: dict[str, Any], function: str, service: str) -> ApiFault | None:
         """Record the request's denials; the 403 to answer instead of moto when enforcing."""
-        calls = calls_of(wire_request(environ, service), self.account, self.region)
+        try:
+            calls = calls_of(wire_request(environ, service), self.account, self.region)
+        except Exception as exc:  # noqa: BLE001 - a bug of the audit must not fail the function's call
+            calls = [Call(f"{service}:?", environ.get("PATH_INFO", ""), {"audit-error": repr(exc)})]
         denials = self.denials_of(function, calls)
         for denial in denials:
             self._record(denial)
