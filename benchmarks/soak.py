@@ -16,9 +16,11 @@ Duplicate deliveries, killed workers, S3 and Lambda errors come from the fault p
 output bucket to a queue of the soak's own. At the end it checks: a manifest per upload with
 the right status, exactly one execution per distinct event, empty queues, no orphan or leftover
 outputs (every object in a source's output folder is named by its current manifest or by the
-one before), and every variant a manifest names exists. It prints images/min of the main phase,
-upload-to-manifest latency percentiles, and the efficiency against ``imgfan render``'s own CPU
-time on the same photos: engine CPU s/image x images / (wall s x cores).
+one before), every variant a manifest names exists, and no function made a call its own role
+does not allow (the embedded cloud's IAM audit, ``denied`` in ``GET /_imgfan/faults``). It
+prints images/min of the main phase, upload-to-manifest latency percentiles, and the efficiency
+against ``imgfan render``'s own CPU time on the same photos: engine CPU s/image x images /
+(wall s x cores).
 
 Exit status 0 only if every check passed. ``--n 1000`` runs in about ten minutes on 2 cores.
 
@@ -112,6 +114,8 @@ class Result:
     orphan_outputs: list[str] = field(default_factory=list)
     leftover_outputs: list[str] = field(default_factory=list)
     missing_variants: list[str] = field(default_factory=list)
+    # Calls a function made that its own role does not allow (the embedded cloud's IAM audit).
+    denied: list[str] = field(default_factory=list)
     faults: dict[str, Any] = field(default_factory=dict)
     images_per_minute: float = 0.0
     latency_seconds: dict[str, float] = field(default_factory=dict)
@@ -126,7 +130,8 @@ class Result:
     @property
     def problems(self) -> int:
         lists = (self.lost, self.wrong_status, self.duplicate_executions, self.failed_executions,
-                 self.missing_executions, self.orphan_outputs, self.leftover_outputs, self.missing_variants)
+                 self.missing_executions, self.orphan_outputs, self.leftover_outputs, self.missing_variants,
+                 self.denied)
         return sum(len(items) for items in lists) + self.queue_left + self.dlq
 
 
@@ -541,9 +546,15 @@ def run(options: Options) -> Result:
         soak.wait_idle(timeout=3 * options.visibility + 300)
         check(soak, result)
         result.faults = cloud.faults()
+        result.denied = [_denial(d) for d in result.faults.get("denied", [])]
     finally:
         cloud.stop()
     return result
+
+
+def _denial(denial: dict[str, Any]) -> str:
+    keys = "".join(f" ({name}={value!r})" for name, value in sorted(denial.get("context", {}).items()))
+    return f"IAM: {denial['function']} may not {denial['action']} on {denial['resource']}{keys}"
 
 
 def run_phases(soak: Soak, options: Options, result: Result, engine: float | None) -> None:
@@ -607,7 +618,7 @@ def report(result: Result, options: Options) -> str:
         f"{len(result.duplicate_executions)} | missing or extra executions {len(result.missing_executions)} | "
         f"failed executions {len(result.failed_executions)} | queue {result.queue_left} | DLQ {result.dlq} | "
         f"orphan outputs {len(result.orphan_outputs)} | leftover outputs {len(result.leftover_outputs)} | "
-        f"missing variants {len(result.missing_variants)}",
+        f"missing variants {len(result.missing_variants)} | calls its role denies {len(result.denied)}",
         f"  injected: {_counts(result.faults.get('injected', {}))}",
         f"  sandboxes: {_counts(result.faults.get('sandboxes', {}))}; "
         f"event source: {_counts(result.faults.get('event_source', {}))}",
@@ -622,7 +633,8 @@ def report(result: Result, options: Options) -> str:
         lines.append(f"  efficiency {result.efficiency:.2f} (imgfan render: {result.engine_cpu_per_image:.3f} CPU s/image "
                      f"x images / (wall s x {os.cpu_count()} cores))")
     problems = [*result.lost, *result.wrong_status, *result.duplicate_executions, *result.missing_executions,
-                *result.failed_executions, *result.orphan_outputs, *result.leftover_outputs, *result.missing_variants]
+                *result.failed_executions, *result.orphan_outputs, *result.leftover_outputs, *result.missing_variants,
+                *result.denied]
     lines += [f"  PROBLEM {item}" for item in problems[:20]]
     lines.append("OK" if result.problems == 0 else
                  f"FAILED: {result.problems} problems; logs in {options.state_dir}")

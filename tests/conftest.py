@@ -21,6 +21,27 @@ MANIFEST_SCHEMA = json.loads((REPO_ROOT / "src" / "imgfan_core" / "schemas" / "m
 TEST_STACK_CONTEXT = {"presetsCacheSeconds": "1", "retryMaxDelaySeconds": "3", "retryPatienceMinutes": "15"}
 
 
+class IamDenials:
+    """The embedded cloud's IAM audit as a test oracle: a call a function's role does not allow
+    fails the test during which it was made (README "What the stack may do")."""
+
+    def __init__(self, audit):
+        self.audit = audit
+        self.seen = 0
+
+    def take(self) -> list:
+        """Denials since the last take, now accounted for (a test that makes them on purpose)."""
+        self.seen, new = self.audit.since(self.seen)
+        return new
+
+    def fail_on_new(self, when: str) -> None:
+        new = self.take()
+        if new:
+            lines = "\n".join(f"  {denial.describe()}" for denial in new[:20])
+            pytest.fail(f"{len(new)} call(s) {when} that the function's own role does not allow:\n{lines}",
+                        pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory):
     from imgfan.local.cloud import EmbeddedCloud
@@ -29,10 +50,33 @@ def cloud(tmp_path_factory):
     embedded.start()
     try:
         embedded.deploy(progress=lambda message: None, context=TEST_STACK_CONTEXT)
+        # The custom resources' functions (CDK's bucket-notifications handler) are audited too.
+        IamDenials(embedded.iam_audit).fail_on_new("while the stack was deployed")
         embedded.start_poller()
         yield embedded
     finally:
         embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def iam_ledger(cloud) -> IamDenials:
+    ledger = IamDenials(cloud.iam_audit)
+    yield ledger
+    # Calls that came after the last test's check (e.g. a cleaner still running).
+    ledger.fail_on_new("after the last test")
+
+
+@pytest.fixture(autouse=True)
+def iam_denials(request):
+    """For every test on the embedded cloud: fail it if a function made a call its role does not
+    allow while it ran. A call a test leaves running may land in the next test's window."""
+    if "cloud" not in request.fixturenames:
+        yield None
+        return
+    # Not reset here: a denial between two tests (a module fixture's calls) fails the next one.
+    ledger = request.getfixturevalue("iam_ledger")
+    yield ledger
+    ledger.fail_on_new("during this test")
 
 
 class Pipeline:

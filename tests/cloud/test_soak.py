@@ -34,6 +34,7 @@ def test_nothing_is_lost_duplicated_or_left_behind_under_faults(tmp_path):
     assert result.orphan_outputs == []
     assert result.leftover_outputs == []
     assert result.missing_variants == []
+    assert result.denied == [], "a function made a call its own role does not allow"
     injected = result.faults["injected"]
     switches = ["kill", "idle-kill", "latency", "lambda-error", "throttle-lambda", "s3-error", "throttle-start",
                 "duplicate"]

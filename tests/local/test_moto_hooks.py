@@ -72,3 +72,9 @@ def test_s3_events_carry_the_version_id_and_an_increasing_sequencer_as_on_aws(aw
     by_body = sorted(objects, key=lambda o: o["sequencer"])
     assert [o.get("versionId") for o in by_body] == [None, versioned, "null"]
     assert len({o["sequencer"] for o in by_body}) == 3
+
+
+def test_the_iam_audit_still_finds_roles_policies_and_moto_statement_matching():
+    from imgfan.local import iam_audit
+
+    iam_audit.assert_hooks_present()

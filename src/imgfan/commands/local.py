@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--faults", type=fault_plan_argument, default=os.environ.get(ENVIRONMENT_VARIABLE, ""),
                     metavar="SPEC", help="inject faults, e.g. kill=0.05,s3-error=0.02 "
                                          f"(default: ${ENVIRONMENT_VARIABLE}; README 'Fault injection')")
+    up.add_argument("--enforce-iam", action="store_true",
+                    help="answer a function's call that its role does not allow 403 AccessDenied, as AWS would "
+                         "(default: record it in GET /_imgfan/faults and let it through)")
     up.set_defaults(handler=run_up)
     env = actions.add_parser(
         "env", help="print the exports and today's bucket names of a running 'imgfan local up'",
@@ -66,7 +69,7 @@ def run_up(args: argparse.Namespace) -> int:
     from imgfan.synth import SynthError
 
     progress = Progress()
-    cloud = EmbeddedCloud(port=args.port, host=args.host, faults=args.faults)
+    cloud = EmbeddedCloud(port=args.port, host=args.host, faults=args.faults, enforce_iam=args.enforce_iam)
     try:
         progress.say(f"starting the embedded cloud on {cloud.endpoint_url}")
         cloud.start()

@@ -21,6 +21,7 @@ from botocore.config import Config
 
 from imgfan.local.deploy import default_account_region, deploy_stack, let_browsers_read
 from imgfan.local.faults import FaultInjector, FaultPlan
+from imgfan.local.iam_audit import IamAudit
 from imgfan_core.stack_names import Output
 from imgfan_core.stack_names import STACK_NAME
 
@@ -80,7 +81,8 @@ class FunctionLogFiles:
 
 class EmbeddedCloud:
     def __init__(self, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, state_dir: Path = STATE_DIR,
-                 workers_per_function: int | None = None, function_log_sink=None, faults: FaultPlan | None = None):
+                 workers_per_function: int | None = None, function_log_sink=None, faults: FaultPlan | None = None,
+                 enforce_iam: bool = False):
         self.host, self.port = host, port
         self.endpoint_url = f"http://{host}:{port}"
         # Absolute: worker processes chdir into their task root.
@@ -90,6 +92,8 @@ class EmbeddedCloud:
         self.workers_per_function = workers_per_function or (os.cpu_count() or 1) + 1
         self.function_log_sink = function_log_sink or FunctionLogFiles(self.state_dir / "logs")
         self.faults = FaultInjector(faults)
+        # Every call a function makes is checked against its role; enforce_iam answers a denied one 403.
+        self.iam_audit = IamAudit(self.account, self.region, enforce=enforce_iam)
         self.outputs: dict[str, str] = {}
         self.runtime = None
         self._server = None
@@ -140,7 +144,7 @@ class EmbeddedCloud:
         from imgfan.local.fault_middleware import FaultMiddleware
 
         app = FaultMiddleware(DomainDispatcherApplication(create_backend_app), self.faults,
-                              self.runtime.function_for_access_key, self.counts)
+                              self.runtime.function_for_access_key, self.counts, audit=self.iam_audit)
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="imgfan-moto-server",
                                                daemon=True)

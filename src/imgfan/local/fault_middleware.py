@@ -9,6 +9,10 @@ answered: ``missing-key-403`` turns its 404 for a missing key into S3's 403 Acce
 ``GET /_imgfan/faults`` answers the live plan, what was injected, and what the sandboxes and the
 event source did (cold starts, dead workers replaced, batches, item failures, ...);
 ``POST /_imgfan/faults`` with ``{"faults": "kill=0.1"}`` replaces the plan while running.
+
+With an ``audit`` (``iam_audit``), every function-signed request is first checked against the
+function's role; denials are recorded (``denied`` in the control answer), and answered 403 only
+if the audit enforces.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from imgfan.local.api_faults import (
     start_execution_fault,
 )
 from imgfan.local.faults import FaultInjector, FaultPlan
+from imgfan.local.iam_audit import IamAudit
 from imgfan.local.tally import Tally
 
 CONTROL_PATH = "/_imgfan/faults"
@@ -56,8 +61,9 @@ def _json(status: str, document: Any) -> Response:
 
 class FaultMiddleware:
     def __init__(self, app: Callable, faults: FaultInjector, function_for_access_key: Callable[[str], str | None],
-                 counts: Callable[[], dict[str, dict[str, int]]]):
+                 counts: Callable[[], dict[str, dict[str, int]]], audit: IamAudit | None = None):
         self.app = app
+        self.audit = audit
         self.faults = faults
         self.function_for_access_key = function_for_access_key
         self.counts = counts
@@ -70,7 +76,8 @@ class FaultMiddleware:
             response = self._control(environ)
         else:
             caller = self._count(environ)
-            fault = self._fault_for(environ, caller)
+            fault = self.audit.check(environ, *caller) if self.audit and caller else None
+            fault = fault or self._fault_for(environ, caller)
             if fault is None and self._may_deny_missing_keys(environ, caller):
                 return self._moto_or_denied(environ, start_response, caller[0])
             if fault is None:
@@ -129,7 +136,9 @@ class FaultMiddleware:
                 self.faults.set_plan(FaultPlan.parse(request["faults"]))
             except (ValueError, KeyError, TypeError) as exc:  # FaultSpecError is a ValueError
                 return _json("400 Bad Request", {"message": f'expected {{"faults": "name=value,..."}}: {exc}'})
-        return _json("200 OK", {**self.faults.describe(), **self.counts(), "requests": self.requests.snapshot()})
+        denied = self.audit.snapshot() if self.audit else []
+        return _json("200 OK", {**self.faults.describe(), **self.counts(), "requests": self.requests.snapshot(),
+                                "denied": denied})
 
 
 def _answer_of(app: Callable, environ: dict[str, Any]) -> Response:
