@@ -69,7 +69,12 @@ def role_arn(cloud):
     name = f"probe-role-{uuid.uuid4().hex[:8]}"
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # What the probe handler calls (ListBuckets), so the embedded cloud's IAM audit lets it pass.
+    allowed = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets",
+                                                       "Resource": "*"}]}
+    iam.put_role_policy(RoleName=name, PolicyName="probe", PolicyDocument=json.dumps(allowed))
+    return arn
 
 
 def make_function(lambda_client, role_arn, env=None, timeout=5, layers=None) -> str:
