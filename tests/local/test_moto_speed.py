@@ -16,8 +16,9 @@ DEFINITION = (Path(__file__).resolve().parents[2] / "statemachine" / "imgfan.asl
 
 def concrete(definition: str) -> str:
     """The repository's ASL with its substitutions filled, as deployed."""
-    values = {"${TransientErrors}": '["TransientError"]', "${PermanentErrors}": '["NotAnImage"]',
-              "${MaxConcurrency}": "4"}
+    values = {"${TransientErrors}": '["TransientError"]', "${CrashErrors}": '["Runtime.ExitError"]',
+              "${PermanentErrors}": '["NotAnImage"]', "${MaxConcurrency}": "4",
+              "${RetryMaxDelaySeconds}": "300", "${RetryMaxAttempts}": "295"}
     for name in ("CleanerFunctionArn", "ResizerFunctionArn", "FinalizerFunctionArn"):
         values["${" + name + "}"] = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
     for placeholder, value in values.items():
