@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from benchmarks import soak  # noqa: E402
 from tests.sqs_events import s3_notification, sqs_record  # noqa: E402
+from tests.waits import wait_for  # noqa: E402
 
 pytestmark = pytest.mark.cloud
 
@@ -56,16 +57,6 @@ def manifest(pipeline, key: str, timeout: float = 120) -> dict:
             return found
         time.sleep(0.3)
     raise AssertionError(f"no manifest for {key} within {timeout} s")
-
-
-def wait_for(what: str, predicate, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def executions_of(pipeline, key: str) -> list[dict]:

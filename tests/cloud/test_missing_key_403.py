@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from contextlib import contextmanager
 from importlib import resources
@@ -20,6 +19,7 @@ import pytest
 from imgfan.local.faults import FaultPlan
 from imgfan_core.keys import manifest_key
 from tests.sqs_events import s3_notification
+from tests.waits import wait_for
 
 pytestmark = pytest.mark.cloud
 
@@ -42,16 +42,6 @@ def missing_keys_denied(cloud, spec: str = "missing-key-403=1"):
 
 def unique(prefix: str) -> str:
     return f"missing-403/{prefix}-{uuid.uuid4().hex[:8]}.jpg"
-
-
-def wait_for(what: str, predicate, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def manifest_of(pipeline, key: str, body: bytes) -> dict:

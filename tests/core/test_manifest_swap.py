@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from botocore.exceptions import ClientError
@@ -11,18 +10,6 @@ from botocore.exceptions import ClientError
 from imgfan_core import publish
 
 KEY = "v/a.jpg/manifest.json"
-
-
-@pytest.fixture
-def s3(aws):
-    return aws("s3")
-
-
-@pytest.fixture
-def bucket(s3) -> str:
-    name = f"output-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def error_of(call) -> tuple[str, int]:

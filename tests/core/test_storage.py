@@ -7,7 +7,6 @@ one is retried by the state machine, anything else surfaces as the ClientError b
 from __future__ import annotations
 
 import json
-import uuid
 
 import boto3
 import pytest
@@ -23,18 +22,6 @@ from imgfan_core.source_cache import SourceCache
 
 def source(bucket: str, key: str, version_id: str | None = None) -> SourceRef:
     return SourceRef(bucket, key, version_id)
-
-
-@pytest.fixture
-def s3(aws):
-    return aws("s3")
-
-
-@pytest.fixture
-def bucket(s3) -> str:
-    name = f"source-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.fixture
