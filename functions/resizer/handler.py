@@ -41,7 +41,8 @@ def handler(event, context):
         overlay = OverlayImage(read_overlay(s3, request.source.bucket, preset.overlay.image,
                                             settings.limits.max_input_bytes))
     variant = render_variant(source.data, preset, settings.limits, settings.metadata, focus=focus, overlay=overlay)
-    key = key_for_variant(request, variant.format, RENDERER, focus, overlay.revision if overlay else None)
+    key = key_for_variant(request, variant.format, RENDERER, focus, overlay.revision if overlay else None,
+                          variant.gain_map)
     write_object(s3, settings.output.bucket, key, variant.data, variant.content_type, settings.output.cache_control)
     logger.info("variant written", extra={"preset": preset.name, "key": key, "bytes": len(variant.data)})
     return VariantResult.written(preset.name, key, variant).to_dict()

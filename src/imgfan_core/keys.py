@@ -46,14 +46,16 @@ def variant_key(
 
 
 def variant_fingerprint(content_id: str, spec: RenderSpec, metadata: MetadataSpec, renderer: str,
-                        focus: tuple[float, float] | None = None, overlay_revision: str | None = None) -> str:
+                        focus: tuple[float, float] | None = None, overlay_revision: str | None = None,
+                        gain_map: bool = False) -> str:
     """A short hash of everything that decides a variant's bytes.
 
     ``content_id`` names the source bytes (the ETag: an identical re-upload keeps it, so its
     variants keep their keys); ``renderer`` names the engine and codec versions, so an upgrade
     that changes the encoder's output writes new keys instead of new bytes under old ones. The
-    focal point and the overlay picture's revision count only when there is one, so images
-    without them keep the fingerprints they had before those features.
+    focal point, the overlay picture's revision and a kept Ultra HDR gain map count only when
+    there is one, so images without them keep the fingerprints they had before those features
+    (and an HDR photo's variants, which gained a gain map, get new keys).
     """
     fields: dict[str, object] = {"content": content_id, "preset": _non_default(spec),
                                  "metadata": _non_default(metadata), "renderer": renderer}
@@ -61,6 +63,8 @@ def variant_fingerprint(content_id: str, spec: RenderSpec, metadata: MetadataSpe
         fields["focus"] = list(focus)
     if overlay_revision is not None:
         fields["overlay"] = overlay_revision
+    if gain_map:
+        fields["gain_map"] = "kept"
     material = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
@@ -82,15 +86,17 @@ def _non_default(spec: object) -> dict[str, object]:
 
 
 def key_for_variant(request: ResizerRequest, output_format: str, renderer: str,
-                    focus: tuple[float, float] | None = None, overlay_revision: str | None = None) -> str:
-    """Where the resizer writes ``request``'s variant, in the presets' key style."""
+                    focus: tuple[float, float] | None = None, overlay_revision: str | None = None,
+                    gain_map: bool = False) -> str:
+    """Where the resizer writes ``request``'s variant, in the presets' key style (``gain_map``: the
+    variant carries the source's gain map, ``RenderedVariant.gain_map``)."""
     output, preset = request.settings.output, request.preset
     if preset is None:
         raise ValueError("only resize requests write variants")
     fingerprint = None
     if output.key_style == "fingerprinted":
         fingerprint = variant_fingerprint(request.source.content_id, preset, request.settings.metadata, renderer,
-                                          focus, overlay_revision)
+                                          focus, overlay_revision, gain_map)
     return variant_key(output.prefix, request.source.key, preset.name, output_format, fingerprint)
 
 

@@ -188,6 +188,9 @@ def _source(source: SourceRef, image: SourceInfo | None) -> dict[str, Any]:
         "bytes": analysed.get("bytes", source.bytes),
     }
     result.update({field: analysed.get(field) for field in _ANALYSIS_FIELDS})
+    # Only an HDR source says so: every other manifest stays as it was before the field existed.
+    if analysed.get("hdr") is not None:
+        result["hdr"] = analysed["hdr"]
     return result
 
 

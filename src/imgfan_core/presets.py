@@ -43,6 +43,7 @@ Position = Literal[Gravity, Strategy]  # type: ignore[valid-type]
 OutputFormat = Literal["jpeg", "png", "webp", "avif", "original"]
 AnimationPolicy = Literal["first-frame", "animate"]
 KeyStyle = Literal["fingerprinted", "stable"]
+GainMapPolicy = Literal["keep", "drop"]
 
 # A name becomes a path segment of every variant key: keep it to characters that need no
 # URL-encoding, cannot climb directories and read the same on every filesystem.
@@ -62,6 +63,8 @@ FITS_NEEDING_BOTH = ("cover", "contain", "fill")
 ANIMATABLE_FORMATS = ("webp", "original")
 # original can resolve to jpeg for a JPEG (or non-web-safe, opaque) source.
 PROGRESSIVE_FORMATS = ("jpeg", "original")
+# Only a JPEG variant carries an Ultra HDR gain map (an Ultra HDR source is a JPEG, so original too).
+GAIN_MAP_FORMATS = ("jpeg", "original")
 
 
 class FieldProblem(ValueError):
@@ -153,6 +156,10 @@ class Preset(_Strict):
                     "then": {"properties": {"format": {"enum": list(PROGRESSIVE_FORMATS)}}},
                 },
                 {
+                    "if": {"required": ["gain_map"]},
+                    "then": {"properties": {"format": {"enum": list(GAIN_MAP_FORMATS)}}},
+                },
+                {
                     "if": {"required": ["palette"], "properties": {"palette": {"const": True}}},
                     "then": {"required": ["format"], "properties": {"format": {"const": "png"}}},
                 },
@@ -218,6 +225,12 @@ class Preset(_Strict):
     overlay: Overlay | None = Field(
         default=None, description="A watermark or logo drawn on every variant of this preset."
     )
+    gain_map: GainMapPolicy = Field(
+        default=RenderSpec.gain_map,
+        description="JPEG only: an Ultra HDR source's gain map (its brightness for HDR screens) is resized "
+        "with the picture and kept ('keep'), or left out for an SDR-only variant ('drop'). Other "
+        "formats never carry it.",
+    )
     prefixes: list[str] | None = Field(
         default=None,
         min_length=1,
@@ -262,6 +275,12 @@ class Preset(_Strict):
                 ("progressive",),
                 f"only jpeg output has progressive scans, and this preset writes '{self.format}'; "
                 "remove 'progressive', or use format 'jpeg' or 'original'",
+            )
+        if "gain_map" in self.model_fields_set and self.format not in GAIN_MAP_FORMATS:
+            raise FieldProblem(
+                ("gain_map",),
+                f"only jpeg output carries a gain map, and this preset writes '{self.format}'; "
+                "remove 'gain_map', or use format 'jpeg' or 'original'",
             )
         return self
 

@@ -140,7 +140,7 @@ def test_placeholder(limits):
     data = image_bytes(Image.new("RGB", (300, 200), (200, 30, 40)), "JPEG", quality=95)
     info = analyze(data, limits).to_dict()
     assert set(info) == {"format", "width", "height", "orientation", "has_alpha", "animated", "frames",
-                         "colour_profile", "bytes", "placeholder"}
+                         "colour_profile", "bytes", "placeholder", "hdr"}
     assert info["bytes"] == len(data) and info["format"] == "jpeg"
     uri = info["placeholder"]["data_uri"]
     assert uri.startswith("data:image/webp;base64,") and len(uri) < 1000

@@ -195,6 +195,21 @@ def test_complete_manifest_fields():
     assert manifest["generated_at"] == "2026-11-26T15:00:02.500Z"
 
 
+def test_an_ultra_hdr_source_says_so_and_others_leave_the_field_out():
+    state = make_state()
+    state["analysis"]["image"]["hdr"] = "gain-map"
+    hdr = validate_manifest(build(state, EXECUTION, NOW))
+    assert hdr["source"]["hdr"] == "gain-map"
+    assert "hdr" not in build(make_state(), EXECUTION, NOW)["source"]
+
+
+def test_the_schema_refuses_an_unknown_hdr_kind():
+    manifest = build(make_state(), EXECUTION, NOW)
+    manifest["source"]["hdr"] = "pq"
+    with pytest.raises(InvalidManifest, match="hdr"):
+        validate_manifest(manifest)
+
+
 def test_execution_timing():
     assert build(make_state(), EXECUTION, NOW)["execution"] == {
         "name": EXECUTION["name"],

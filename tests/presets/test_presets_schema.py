@@ -53,6 +53,8 @@ def test_presets_file_validates_against_the_schema(repo_presets):
         {"presets": [{"name": "a", "width": 10}], "limits": {"max_input_pixels": 0}},
         {"presets": [{"name": "a", "width": 10, "format": "jpeg", "animation": "animate"}]},
         {"presets": [{"name": "a", "width": 10, "format": "webp", "progressive": False}]},
+        {"presets": [{"name": "a", "width": 10, "format": "png", "gain_map": "keep"}]},
+        {"presets": [{"name": "a", "width": 10, "gain_map": "off"}]},
     ],
 )
 def test_editors_flag_the_same_mistakes(document):

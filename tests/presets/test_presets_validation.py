@@ -269,6 +269,23 @@ def test_progressive_with_a_jpeg_capable_format_is_fine(fmt):
     assert config.presets[0].progressive is False
 
 
+def test_gain_map_is_kept_by_default_and_reaches_the_render_spec():
+    config = parse_presets({"presets": [{"name": "a", "width": 10}, {"name": "b", "width": 10, "gain_map": "drop"}]})
+    assert [preset.to_spec().gain_map for preset in config.presets] == ["keep", "drop"]
+
+
+@pytest.mark.parametrize("fmt", ["png", "webp", "avif"])
+def test_gain_map_on_a_format_that_cannot_carry_one_is_refused(fmt):
+    message = refusal({"presets": [{"name": "a", "width": 10, "format": fmt, "gain_map": "drop"}]})
+    assert "presets[0].gain_map (preset 'a'): only jpeg output carries a gain map" in message
+    assert f"this preset writes '{fmt}'" in message
+
+
+def test_a_misspelt_gain_map_policy_is_refused():
+    message = refusal({"presets": [{"name": "a", "width": 10, "gain_map": "strip"}]})
+    assert "presets[0].gain_map (preset 'a'): \"strip\" is not allowed; use one of keep, drop" in message
+
+
 def test_webp_effort_above_six_is_refused():
     message = refusal({"presets": [{"name": "a", "width": 10, "format": "webp", "effort": 7}]})
     assert "presets[0].effort (preset 'a'): webp effort is 0-6, got 7" in message

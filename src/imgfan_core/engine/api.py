@@ -8,7 +8,7 @@ also applies the crop, converts colour on the small result and encodes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -28,6 +28,9 @@ from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.engine.overlay import OverlayImage, Placed, composite, prepare
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
+
+if TYPE_CHECKING:
+    from imgfan_core.engine.gainmap import GainMapSource
 
 # Names what decides the bytes besides the inputs: bump ENGINE_REVISION when an engine change alters
 # the output for the same source and preset, so fingerprinted keys never receive new bytes.
@@ -114,7 +117,21 @@ def analyze(data: bytes, limits: InputLimits) -> SourceInfo:
         colour_profile=colour.profile_description(src.icc),
         bytes=len(data),
         placeholder=placeholder.placeholder(small),
+        hdr="gain-map" if _gain_map_source(src, data) is not None else None,
     )
+
+
+def _gain_map_source(src: _Source, data: bytes) -> GainMapSource | None:
+    """The source's Ultra HDR gain map, or None.
+
+    Pillow found any MPF while reading the header, so a JPEG without one costs a dict look-up
+    and never imports the gain map module.
+    """
+    if "mp" not in src.image.info:
+        return None
+    from imgfan_core.engine import gainmap
+
+    return gainmap.find(src.image, data)
 
 
 @dataclass(frozen=True)
@@ -167,18 +184,24 @@ def _letterbox(image: Image.Image, plan: geometry.Plan, preset: RenderSpec, fmt:
         canvas = Image.new("RGB", plan.canvas, (r, g, b))
         image = encode.flatten(image, preset.background)
         image = image if image.mode == "RGB" else image.convert("RGB")
-    gravity = preset.position if preset.position in position.GRAVITY else "center"
-    slack = (plan.canvas[0] - image.width, plan.canvas[1] - image.height)
-    ox, oy = position.gravity_offset(slack, gravity)
-    canvas.paste(image, (round(ox), round(oy)))
+    canvas.paste(image, _letterbox_at(plan, preset))
     return canvas
 
 
+def _letterbox_at(plan: geometry.Plan, preset: RenderSpec) -> tuple[int, int]:
+    """Where a contain letterbox puts the picture on its canvas."""
+    gravity = preset.position if preset.position in position.GRAVITY else "center"
+    slack = (plan.canvas[0] - plan.crop[0], plan.canvas[1] - plan.crop[1])
+    ox, oy = position.gravity_offset(slack, gravity)
+    return round(ox), round(oy)
+
+
 def _transform(
-    image: Image.Image, job: _Job, icc: bytes | None, still: bool = True
+    image: Image.Image, job: _Job, icc: bytes | None, still: bool = True,
+    box: tuple[float, float, float, float] | None = None,
 ) -> tuple[Image.Image, bytes | None]:
     preset = job.preset
-    box = _source_box(image, job)
+    box = box or _source_box(image, job)
     resized = image.resize(job.plan.crop, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
     resized, icc_out = colour.to_srgb(resized, icc, job.metadata.convert_to_srgb)
     resized = _letterbox(resized, job.plan, preset, job.fmt)
@@ -215,16 +238,52 @@ def render_variant(
     plan = geometry.plan(*src.upright, preset.width, preset.height, preset.fit, preset.enlarge)
     job = _Job(preset, plan, fmt, metadata, focus, _placed_overlay(preset, overlay, plan.canvas))
     exif = kept_exif(src.image, metadata)
+    kept = False
     if wants_animation and fmt in animation.ANIMATED_OUTPUTS:
         payload, (width, height) = _render_animation(src, job, limits, exif)
     else:
         pixels = _decode_still(src, plan.scaled)
-        out, icc_out = _transform(pixels, job, src.icc)
+        box = _source_box(pixels, job)
+        out, icc_out = _transform(pixels, job, src.icc, box=box)
         payload = quality.choose(preset.quality, fmt, out, lambda q: encode.encode(
             out, fmt, q, preset.effort, icc_out, exif, progressive=preset.progressive
         )).data
         width, height = out.size
-    return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt))
+        payload, kept = _with_gain_map(payload, src, data, job, limits, _fractions(box, pixels.size))
+    return RenderedVariant(payload, width, height, fmt, encode.content_type(fmt), kept)
+
+
+def _fractions(box: tuple[float, float, float, float], size: tuple[int, int]) -> tuple[float, float, float, float]:
+    return box[0] / size[0], box[1] / size[1], box[2] / size[0], box[3] / size[1]
+
+
+def _with_gain_map(
+    payload: bytes, src: _Source, data: bytes, job: _Job, limits: InputLimits,
+    box: tuple[float, float, float, float],
+) -> tuple[bytes, bool]:
+    """``payload`` made Ultra HDR when the source is and the variant is a JPEG that keeps it.
+
+    ``box`` is the region of the upright source the primary was cut from, in fractions: the gain
+    map is cut and scaled the same way. Other formats get the SDR picture alone (Pillow's AVIF and
+    pillow-heif's writers take no gain map).
+    """
+    if job.fmt != "jpeg" or job.preset.gain_map != "keep":
+        return payload, False
+    source = _gain_map_source(src, data)
+    if source is None:
+        return payload, False
+    from imgfan_core.engine import gainmap
+
+    try:
+        # src.image.size is the draft's by now; the header's size is in src.upright
+        stored = gainmap.pixels(source, limits, geometry.upright_size(src.upright, src.orientation))
+    except PermanentImageError:
+        # A damaged gain map costs the HDR rendition, not the variant: the primary is whole.
+        return payload, False
+    plan = job.plan
+    place = gainmap.Placement(box, plan.crop, plan.canvas, _letterbox_at(plan, job.preset), job.overlay)
+    resized = gainmap.resized(decode.upright(stored, src.orientation), src.upright, place, source.fields)
+    return gainmap.attach(payload, gainmap.encode(resized, source), source), True
 
 
 def _placed_overlay(

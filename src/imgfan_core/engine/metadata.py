@@ -5,7 +5,9 @@ keeps Artist and Copyright, so a photographer's credit survives resizing. ``stri
 the source's EXIF, with the orientation reset (the pixels are already upright) and the GPS block
 removed: a location is never copied into a public variant, whatever the settings.
 
-Only EXIF is ever written; XMP and comments are dropped by the encoder in every case.
+Only EXIF is ever written from the source; its XMP and comments are dropped by the encoder in
+every case. The one XMP a variant can carry is an Ultra HDR gain map's, written afresh from its
+``hdrgm`` values alone (``engine/gainmap.py``).
 """
 
 from __future__ import annotations

@@ -65,6 +65,8 @@ class RenderSpec(FlatRecord):
     colours: int = 256
     dither: float = 1.0
     overlay: OverlaySpec | None = None
+    # An Ultra HDR source's gain map: "keep" writes it into jpeg variants, "drop" writes SDR only.
+    gain_map: str = "keep"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
@@ -122,6 +124,8 @@ class SourceInfo(FlatRecord):
     colour_profile: str | None
     bytes: int
     placeholder: dict[str, str] = field(default_factory=dict)
+    # "gain-map" for an Ultra HDR JPEG (an SDR picture and a gain map for HDR screens), else None.
+    hdr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,9 @@ class RenderedVariant:
     height: int
     format: str
     content_type: str
+    # True when the variant carries the source's gain map (an Ultra HDR JPEG): its key's fingerprint
+    # says so, because the preset alone does not decide it.
+    gain_map: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the pixels, e.g. for a manifest."""
