@@ -360,7 +360,8 @@ class Soak:
                    for o in cloud.client("cloudformation").describe_stacks(StackName="Imgfan")["Stacks"][0]["Outputs"]}
         self.source, self.output = outputs["SourceBucketName"], outputs["OutputBucketName"]
         self.queue_url, self.dlq_url = outputs["QueueUrl"], outputs["DeadLetterQueueUrl"]
-        self.state_machine = outputs["StateMachineArn"]
+        # Renders and deletes run in two state machines.
+        self.state_machines = (outputs["StateMachineArn"], outputs["DeleteStateMachineArn"])
         self.s3, self.sqs = cloud.client("s3"), cloud.client("sqs")
         self.stepfunctions = cloud.client("stepfunctions")
         self.watch = ManifestWatch(cloud, self.output)
@@ -423,8 +424,9 @@ class Soak:
         """Until the event queue is empty and no execution runs (failed batches come back first)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.queue_depth(self.queue_url) == 0 and not self.stepfunctions.list_executions(
-                    stateMachineArn=self.state_machine, statusFilter="RUNNING", maxResults=1)["executions"]:
+            if self.queue_depth(self.queue_url) == 0 and not any(self.stepfunctions.list_executions(
+                    stateMachineArn=arn, statusFilter="RUNNING", maxResults=1)["executions"]
+                    for arn in self.state_machines):
                 return
             time.sleep(1)
 
@@ -490,10 +492,11 @@ def _manifest(soak: Soak, upload: Upload) -> dict | None:
 def check_executions(soak: Soak, result: Result) -> None:
     """Exactly one execution per distinct event: per upload one render of its own revision, per
     deletion one delete; none failed, but for bad files' executions, which fail on purpose."""
-    from imgfan_core.errors import PERMANENT_ERROR_NAMES
+    from imgfan_core.errors import IMAGE_FAILED_ERROR_NAME
 
-    pages = soak.stepfunctions.get_paginator("list_executions").paginate(stateMachineArn=soak.state_machine)
-    arns = [e["executionArn"] for page in pages for e in page["executions"]]
+    paginator = soak.stepfunctions.get_paginator("list_executions")
+    arns = [e["executionArn"] for machine in soak.state_machines
+            for page in paginator.paginate(stateMachineArn=machine) for e in page["executions"]]
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         described = list(pool.map(lambda arn: soak.stepfunctions.describe_execution(executionArn=arn), arns))
     events: Counter[tuple[str, str, str]] = Counter()
@@ -504,8 +507,8 @@ def check_executions(soak: Soak, result: Result) -> None:
         event = (execution_input["action"], source["key"], source["revision"])
         events[event] += 1
         per_key[event[:2]].add(event[2])
-        # A bad file's execution fails on purpose (the ImageFailed state, after its manifest).
-        bad_upload = execution["status"] == "FAILED" and execution.get("error") in PERMANENT_ERROR_NAMES
+        # A bad file's execution fails on purpose (the finalizer's ImageFailed, after its manifest).
+        bad_upload = execution["status"] == "FAILED" and execution.get("error") == IMAGE_FAILED_ERROR_NAME
         if execution["status"] != "SUCCEEDED" and not bad_upload:
             result.failed_executions.append(f"{execution['name']}: {execution['status']}")
     result.duplicate_executions = [f"{action} {key} {revision}: {count} executions"

@@ -45,7 +45,7 @@ def bad_uploads_metric(period: Duration) -> cloudwatch.Metric:
 
 
 def add_alarms(scope: Construct, *, dead_letter_queue: sqs.IQueue, state_machine: sfn.StateMachine,
-               resizer: lambda_.Function, resizer_error_threshold: int, bad_upload_threshold: int,
+               delete_state_machine: sfn.StateMachine, resizer: lambda_.Function, resizer_error_threshold: int, bad_upload_threshold: int,
                topic: sns.ITopic | None) -> list[cloudwatch.Alarm]:
     five_minutes = Duration.minutes(5)
     alarms = [
@@ -70,6 +70,11 @@ def add_alarms(scope: Construct, *, dead_letter_queue: sqs.IQueue, state_machine
                bad_uploads_metric(five_minutes), threshold=bad_upload_threshold, at_least=True),
         _alarm(scope, "ExecutionsTimedOut", "imgfan: state machine executions timed out",
                state_machine.metric_timed_out(period=five_minutes, statistic="Sum")),
+        # No delete fails on purpose: each failed one left outputs of a deleted source behind.
+        _alarm(scope, "DeletesFailed",
+               "imgfan: delete executions failed (OutputsNotDeleted): a deleted source's variants and manifest "
+               "are still there; redrive once the cause is fixed",
+               delete_state_machine.metric_failed(period=five_minutes, statistic="Sum")),
         # Not-an-image uploads are raised as errors by design (and recorded in the manifest), so
         # one error is not an incident: the threshold is the context setting resizerErrorThreshold.
         _alarm(scope, "ResizerErrors", f"imgfan: {resizer_error_threshold}+ resizer errors in 5 minutes",

@@ -22,7 +22,7 @@ OBJECTS_REASON = (
 )
 VERSIONS_REASON = (
     "CDK's grantInvoke adds '<function ARN>:*' so that qualified invocations (versions/aliases) of "
-    "the same three functions work; the action is only lambda:InvokeFunction."
+    "the functions each state machine runs work; the action is only lambda:InvokeFunction."
 )
 OBJECT_ARN = r"/^Resource::(<(Source|Output)Bucket[0-9A-F]+\.Arn>|arn:<AWS::Partition>:s3:::[^/]+)\/.*\*$/g"
 FUNCTION_VERSIONS = r"/^Resource::<(Resizer|Finalizer|Cleaner)[0-9A-F]+\.Arn>:\*$/g"
@@ -44,14 +44,15 @@ def apply_suppressions(stack: Stack) -> None:
     for fn in ("Resizer", "Finalizer", "Cleaner"):
         _suppress(stack, f"{fn}Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", OBJECTS_REASON,
                   [{"regex": OBJECT_ARN}])
-    _suppress(stack, "StateMachine/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", XRAY_REASON, ["Resource::*"])
-    _suppress(stack, "StateMachine/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", VERSIONS_REASON,
-              [{"regex": FUNCTION_VERSIONS}])
-    if stack.settings.workflow_type != "EXPRESS":
-        _suppress(stack, "StateMachine/Resource", "AwsSolutions-SF1",
-                  "Standard workflows keep the full execution history (every state's input and output) in "
-                  "Step Functions for 90 days, which the console shows; copying it to CloudWatch Logs would "
-                  "double the cost without adding information. Express workflows log ALL (see workflowType).")
+    for machine in ("StateMachine", "DeleteStateMachine"):
+        _suppress(stack, f"{machine}/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", XRAY_REASON, ["Resource::*"])
+        _suppress(stack, f"{machine}/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", VERSIONS_REASON,
+                  [{"regex": FUNCTION_VERSIONS}])
+        if stack.settings.workflow_type != "EXPRESS":
+            _suppress(stack, f"{machine}/Resource", "AwsSolutions-SF1",
+                      "Standard workflows keep the full execution history (every state's input and output) in "
+                      "Step Functions for 90 days, which the console shows; copying it to CloudWatch Logs would "
+                      "double the cost without adding information. Express workflows log ALL (see workflowType).")
     if not stack.settings.access_logs:
         for bucket in ("SourceBucket", "OutputBucket"):
             _suppress(stack, f"{bucket}/Resource", "AwsSolutions-S1",

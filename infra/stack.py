@@ -1,5 +1,6 @@
-"""The Imgfan stack: buckets, queue + DLQ, four functions, the shared layer, the state machine,
-the presets parameter, alarms and outputs. IAM is written out statement by statement so the
+"""The Imgfan stack: buckets, queue + DLQ, four functions, the shared layer, two state machines
+(renders, and deletes: each execution pays only for the states of its own kind), the presets
+parameter, alarms and outputs. IAM is written out statement by statement so the
 tests can assert least privilege exactly (CDK's ``grant_*`` helpers add wildcard actions)."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from infra.settings import RETENTION_NAMES, Settings, SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASL_FILE = REPO_ROOT / "statemachine" / "imgfan.asl.json"
+DELETE_ASL_FILE = REPO_ROOT / "statemachine" / "delete.asl.json"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 SSM_STANDARD_TIER_LIMIT = 4096
 BATCH_WINDOW_S = 1
@@ -81,7 +83,8 @@ class ImgfanStack(Stack):
         self.resizer = self._function("resizer", "Resizer")
         self.finalizer = self._function("finalizer", "Finalizer")
         self.cleaner = self._function("cleaner", "Cleaner")
-        self.state_machine = self._state_machine()
+        self.state_machine = self._render_state_machine()
+        self.delete_state_machine = self._delete_state_machine()
         self._permissions()
         self._serving()
         self._wiring()
@@ -200,37 +203,48 @@ class ImgfanStack(Stack):
             environment=environment,
         )
 
-    def _state_machine(self) -> sfn.StateMachine:
+    def _render_state_machine(self) -> sfn.StateMachine:
+        return self._state_machine("StateMachine", ASL_FILE, {
+            "ResizerFunctionArn": self.resizer.function_arn,
+            "FinalizerFunctionArn": self.finalizer.function_arn,
+            "MaxConcurrency": str(self.presets.max_concurrency),
+            "PermanentErrors": json.dumps(list(PERMANENT_ERROR_NAMES)),
+        })
+
+    def _delete_state_machine(self) -> sfn.StateMachine:
+        # Deletes have a state machine of their own: a state machine starts where StartAt says
+        # whatever the input, so one machine for both needs a Choice that every upload pays for
+        # (a billed transition, https://aws.amazon.com/step-functions/pricing/).
+        return self._state_machine("DeleteStateMachine", DELETE_ASL_FILE, {
+            "CleanerFunctionArn": self.cleaner.function_arn,
+        })
+
+    def _state_machine(self, construct_id: str, asl_file: Path, substitutions: dict[str, str]) -> sfn.StateMachine:
         express = self.settings.workflow_type == "EXPRESS"
         log_options = None
         if express:
             # Express executions have no history in Step Functions; the console rebuilds it from
             # these logs, which needs level ALL with execution data.
-            self.state_machine_logs = logs.LogGroup(
-                self, "StateMachineLogs",
+            log_group = logs.LogGroup(
+                self, f"{construct_id}Logs",
+                # The render machine's group keeps the name it had before deletes moved out.
                 log_group_name=Fn.join("", ["/aws/vendedlogs/states/", Aws.STACK_NAME, "-",
+                                            "" if construct_id == "StateMachine" else f"{construct_id}-",
                                             Fn.select(2, Fn.split("/", Aws.STACK_ID))]),
                 retention=_retention(self.settings.log_retention_days),
                 removal_policy=RemovalPolicy.DESTROY,
             )
-            log_options = sfn.LogOptions(
-                destination=self.state_machine_logs, level=sfn.LogLevel.ALL, include_execution_data=True
-            )
+            log_options = sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True)
         return sfn.StateMachine(
-            self, "StateMachine",
+            self, construct_id,
             # The ASL file ships unchanged as an S3 asset (DefinitionS3Location); CloudFormation reads
             # it with the deployer's credentials, so the state machine role needs no access to it.
             # The ASL is not valid JSON before substitution (MaxConcurrency is an unquoted number, the
             # error lists unquoted arrays: imgfan_core.errors holds them, once).
-            definition_body=sfn.DefinitionBody.from_file(str(ASL_FILE)),
-            definition_substitutions={
-                "ResizerFunctionArn": self.resizer.function_arn,
-                "FinalizerFunctionArn": self.finalizer.function_arn,
-                "CleanerFunctionArn": self.cleaner.function_arn,
-                "MaxConcurrency": str(self.presets.max_concurrency),
+            definition_body=sfn.DefinitionBody.from_file(str(asl_file)),
+            definition_substitutions=substitutions | {
                 "TransientErrors": json.dumps(list(TRANSIENT_ERROR_NAMES)),
                 "CrashErrors": json.dumps(list(CRASH_ERROR_NAMES)),
-                "PermanentErrors": json.dumps(list(PERMANENT_ERROR_NAMES)),
                 "RetryMaxDelaySeconds": str(self.transient_retry.max_delay_seconds),
                 "RetryMaxAttempts": str(self.transient_retry.max_attempts),
             },
@@ -259,7 +273,9 @@ class ImgfanStack(Stack):
             self._allow(fn, actions, [self.key.key_arn])
 
     def _permissions(self) -> None:
-        self._allow(self.dispatcher, ["states:StartExecution"], [self.state_machine.state_machine_arn])
+        # Exactly the two state machines: renders for ObjectCreated, deletes for ObjectRemoved.
+        self._allow(self.dispatcher, ["states:StartExecution"],
+                    [self.state_machine.state_machine_arn, self.delete_state_machine.state_machine_arn])
         self._allow(self.dispatcher, ["ssm:GetParameter"], [self.presets_parameter.parameter_arn])
 
         self._allow(self.resizer, ["s3:GetObject", "s3:GetObjectVersion"], [self.source_objects])
@@ -293,8 +309,10 @@ class ImgfanStack(Stack):
         for fn in (self.finalizer, self.cleaner):
             self._allow(fn, ["events:PutEvents"], [self.event_bus_arn])
 
-        for fn in (self.resizer, self.finalizer, self.cleaner):
+        # Each state machine invokes only its own functions.
+        for fn in (self.resizer, self.finalizer):
             fn.grant_invoke(self.state_machine)
+        self.cleaner.grant_invoke(self.delete_state_machine)
 
     def _list_sources(self, fn: lambda_.Function) -> None:
         self._allow(fn, ["s3:ListBucket"], [self.source_bucket.bucket_arn],
@@ -322,9 +340,6 @@ class ImgfanStack(Stack):
             fn.add_environment("EVENT_BUS_NAME", self.settings.event_bus)
             fn.add_environment("PUBLIC_BASE_URL", public_base_url)
 
-        for fn in (self.resizer, self.finalizer, self.cleaner):
-            fn.grant_invoke(self.state_machine)
-
     def _wiring(self) -> None:
         destination = s3n.SqsDestination(self.queue)
         for key_filter in notification_filters(self.presets):
@@ -342,6 +357,7 @@ class ImgfanStack(Stack):
             max_concurrency=self.settings.dispatcher_max_concurrency,
         ))
         self.dispatcher.add_environment("STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
+        self.dispatcher.add_environment("DELETE_STATE_MACHINE_ARN", self.delete_state_machine.state_machine_arn)
         self.dispatcher.add_environment("PRESETS_PARAMETER_NAME", self.presets_parameter.parameter_name)
         self.dispatcher.add_environment("PRESETS_CACHE_SECONDS", str(self.settings.presets_cache_seconds))
 
@@ -351,6 +367,7 @@ class ImgfanStack(Stack):
             self,
             dead_letter_queue=self.dead_letter_queue,
             state_machine=self.state_machine,
+            delete_state_machine=self.delete_state_machine,
             resizer=self.resizer,
             resizer_error_threshold=self.settings.resizer_error_threshold,
             bad_upload_threshold=self.settings.bad_upload_threshold,
@@ -365,6 +382,7 @@ class ImgfanStack(Stack):
             Output.QUEUE_URL: self.queue.queue_url,
             Output.DEAD_LETTER_QUEUE_URL: self.dead_letter_queue.queue_url,
             Output.STATE_MACHINE_ARN: arn,
+            Output.DELETE_STATE_MACHINE_ARN: self.delete_state_machine.state_machine_arn,
             Output.PRESETS_PARAMETER: self.presets_parameter.parameter_name,
             Output.CONSOLE_URL: Fn.join("", [
                 "https://", Aws.REGION, ".console.aws.amazon.com/states/home?region=", Aws.REGION,

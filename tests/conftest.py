@@ -121,9 +121,10 @@ class Pipeline:
         raise AssertionError(f"the manifest of {key!r} never met the condition")
 
     def executions(self) -> list[dict]:
+        """Renders and deletes: they run in two state machines."""
         paginator = self.stepfunctions.get_paginator("list_executions")
-        return [e for page in paginator.paginate(stateMachineArn=self.outputs["StateMachineArn"])
-                for e in page["executions"]]
+        return [e for machine in (self.outputs["StateMachineArn"], self.outputs["DeleteStateMachineArn"])
+                for page in paginator.paginate(stateMachineArn=machine) for e in page["executions"]]
 
     def wait_for_execution(self, arn: str, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout

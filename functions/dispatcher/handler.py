@@ -23,6 +23,8 @@ processor = BatchProcessor(event_type=EventType.SQS, model=S3EventQueueRecord, l
 stepfunctions = boto3.client("stepfunctions")
 
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
+# Deletes run in a state machine of their own (infra/stack.py): no Choice state billed per upload.
+DELETE_STATE_MACHINE_ARN = os.environ["DELETE_STATE_MACHINE_ARN"]
 PRESETS_PARAMETER_NAME = os.environ["PRESETS_PARAMETER_NAME"]
 OUTPUT_BUCKET = os.environ["OUTPUT_BUCKET"]
 # Presets are re-read at most this often, so `imgfan presets push` takes effect without a redeploy.
@@ -40,7 +42,8 @@ def load_presets() -> PresetsConfig:
 
 
 def start(request: ExecutionRequest, event_name: str) -> None:
-    if start_execution(stepfunctions, STATE_MACHINE_ARN, request):
+    machine = DELETE_STATE_MACHINE_ARN if request.input.action == "delete" else STATE_MACHINE_ARN
+    if start_execution(stepfunctions, machine, request):
         metrics.add_metric(name="ExecutionsStarted", unit=MetricUnit.Count, value=1)
         return
     # Handed over before: a duplicate SQS delivery, or a repeated backfill of a current image.

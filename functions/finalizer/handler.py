@@ -1,5 +1,7 @@
 """Finalizer: every variant result of one execution → the key's current ``manifest.json``, then one
-``Manifest Written`` event. An execution whose source was replaced or deleted meanwhile writes nothing."""
+``Manifest Written`` event. An execution whose source was replaced or deleted meanwhile writes nothing.
+A ``failed`` manifest, once written and announced, is raised as ``ImageFailed`` so that the
+execution ends failed straight from Finalize (see ``imgfan_core.errors.ImageFailed``)."""
 
 from datetime import UTC, datetime
 
@@ -8,6 +10,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from imgfan_core.contract import ManifestInputs
+from imgfan_core.errors import ImageFailed
 from imgfan_core.manifest import build_manifest, dumps_manifest, failure_of, validate_manifest
 from imgfan_core.notifications import MANIFEST_WRITTEN, Announcer, manifest_written
 from imgfan_core.publish import publish_manifest
@@ -38,4 +41,9 @@ def handler(event, context):
     metrics.add_metric(name=f"Images{manifest['status'].capitalize()}", unit=MetricUnit.Count, value=1)
     logger.info("manifest written", extra={"key": published.key, "status": manifest["status"],
                                            "swept": len(published.deleted)})
-    return {"status": manifest["status"], "manifest_key": published.key, "error": failure_of(manifest)}
+    failure = failure_of(manifest)
+    if failure is not None:
+        # After the write and the event, never before: the Retry never repeats ImageFailed, and
+        # Powertools flushes the metrics above even when the handler raises.
+        raise ImageFailed(f"{failure['type']}: {failure['message']}")
+    return {"status": manifest["status"], "manifest_key": published.key, "error": None}

@@ -97,5 +97,16 @@ CRASH_ERROR_NAMES = (
 )
 
 
+class ImageFailed(ImgfanError):
+    """Raised by the finalizer *after* it wrote a ``failed`` manifest and sent its event, so that
+    the execution ends failed (the Finalize Catch goes to the Fail state ``ImageFailed``) without a
+    Choice state after Finalize: one billed transition fewer per upload. The message is the
+    manifest's error type and message. Never retried: the manifest is already written."""
+
+
+# The ASL names this error in Finalize's Retry and Catch (tests/infra/test_asl_errors.py).
+IMAGE_FAILED_ERROR_NAME = ImageFailed.__name__
+
+
 class InvalidPresets(ImgfanError):
     """The presets document is invalid; the message names the field and the fix."""

@@ -14,7 +14,9 @@ class Output:
     OUTPUT_BUCKET = "OutputBucketName"
     QUEUE_URL = "QueueUrl"
     DEAD_LETTER_QUEUE_URL = "DeadLetterQueueUrl"
+    # Renders (ObjectCreated); deletes (ObjectRemoved) run in a state machine of their own.
     STATE_MACHINE_ARN = "StateMachineArn"
+    DELETE_STATE_MACHINE_ARN = "DeleteStateMachineArn"
     PRESETS_PARAMETER = "PresetsParameterName"
     CONSOLE_URL = "StateMachineConsoleUrl"
     # Only with -c cdn=true.

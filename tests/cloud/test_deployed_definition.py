@@ -20,6 +20,7 @@ pytestmark = pytest.mark.cloud
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ASL_TEXT = (REPO_ROOT / "statemachine" / "imgfan.asl.json").read_text("utf-8")
+DELETE_ASL_TEXT = (REPO_ROOT / "statemachine" / "delete.asl.json").read_text("utf-8")
 
 
 def function_arn(pipeline, logical_name: str) -> str:
@@ -42,6 +43,7 @@ def test_the_running_definition_is_the_asl_file_with_real_arns_and_error_lists(p
         "RetryMaxAttempts": str(attempts_for(60 * int(TEST_STACK_CONTEXT["retryPatienceMinutes"]),
                                              int(TEST_STACK_CONTEXT["retryMaxDelaySeconds"]))),
     }
-    expected = json.loads(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], ASL_TEXT))
-    running = pipeline.stepfunctions.describe_state_machine(stateMachineArn=pipeline.outputs["StateMachineArn"])
-    assert json.loads(running["definition"]) == expected
+    for output, text in (("StateMachineArn", ASL_TEXT), ("DeleteStateMachineArn", DELETE_ASL_TEXT)):
+        expected = json.loads(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], text))
+        running = pipeline.stepfunctions.describe_state_machine(stateMachineArn=pipeline.outputs[output])
+        assert json.loads(running["definition"]) == expected, output

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waits import wait_for
+
 pytestmark = pytest.mark.cloud
 
 PHOTO = (Path(str(resources.files("imgfan") / "samples")) / "nikon-with-gps.jpg").read_bytes()
@@ -33,13 +35,15 @@ def test_show_by_key_prints_that_uploads_timeline_with_every_preset(cli, inspect
     assert out.startswith(f"{name}: SUCCEEDED")
     assert f"/{KEY}" in out.splitlines()[1]
     rows = timeline_rows(out)
-    assert [row[1] for row in rows if row[2] in ("Choice", "Task", "Map") and rows.index(row) in (0, 1, 2)] == [
-        "Route", "Analyze", "RenderVariants"]
+    # A render starts at Analyze: deletes run in a state machine of their own, no Choice between.
+    assert [row[1] for row in rows if row[2] in ("Choice", "Task", "Map") and rows.index(row) in (0, 1)] == [
+        "Analyze", "RenderVariants"]
     items = [row[1] for row in rows if row[2] == "item"]
     assert sorted(items) == sorted(p["name"] for p in repo_presets["presets"])
     assert sum(row[1] == "Resize" for row in rows) == len(items)
-    # Finalize, then the Choice on the manifest's status, then the end state a complete image reaches.
-    assert [row[1] for row in rows][-3:] == ["Finalize", "Outcome", "Done"]
+    # Finalize ends the execution itself: no Choice or Succeed state after it.
+    assert rows[-1][1] == "Finalize"
+    assert not {"Route", "Outcome", "Done"} & {row[1] for row in rows}
 
 
 @pytest.mark.parametrize("how", ["name", "arn", "s3 url", "prefix"])
@@ -73,6 +77,7 @@ def test_list_shows_key_status_manifest_status_arn_and_the_console(cli, console,
     assert f"  complete    {KEY}  " in good
     [bad] = [line for line in lines if line.endswith(failed["execution"]["arn"])]
     assert "  failed !    inspect/notes.jpg  " in bad
+    assert bad.split()[2] == "FAILED"  # ended by Finalize's ImageFailed, still a failed execution
     # The keys line up: each row's execution ARN starts in the same column.
     assert good.index(inspected["execution"]["arn"]) == bad.index(failed["execution"]["arn"])
     assert lines[-1] == f"console: {console}"
@@ -82,3 +87,21 @@ def test_show_names_an_unknown_execution_without_a_traceback(cli, pipeline):
     code, _, err = cli("executions", "show", "no-such-execution")
     assert code == 1
     assert err.startswith("imgfan executions: no execution or source key matches 'no-such-execution'")
+
+
+def test_deletes_are_listed_and_shown_from_their_own_state_machine(cli, pipeline):
+    key = "inspect/gone.jpg"
+    pipeline.upload(key, PHOTO)
+    pipeline.manifest(key)
+    pipeline.s3.delete_object(Bucket=pipeline.source_bucket, Key=key)
+    [delete] = wait_for("the delete's execution", lambda: [e for e in pipeline.executions()
+                                 if e["name"].startswith("delete-gone.jpg-") and e["status"] != "RUNNING"])
+    assert delete["stateMachineArn"] == pipeline.outputs["DeleteStateMachineArn"]
+    code, out, err = cli("executions", "list", "--wide")
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if line.endswith(delete["executionArn"])]
+    assert line.split()[2:5] == ["SUCCEEDED", line.split()[3], "delete"]
+    code, out, err = cli("executions", "show", delete["name"])
+    assert code == 0, err
+    assert out.startswith(f"{delete['name']}: SUCCEEDED")
+    assert [row[1] for row in timeline_rows(out)] == ["DeleteOutputs"]

@@ -61,7 +61,9 @@ def manifest(pipeline, key: str, timeout: float = 120) -> dict:
 
 def executions_of(pipeline, key: str) -> list[dict]:
     found = []
-    for execution in pipeline.stepfunctions.list_executions(stateMachineArn=pipeline.state_machine)["executions"]:
+    listed = [e for machine in pipeline.state_machines
+              for e in pipeline.stepfunctions.list_executions(stateMachineArn=machine)["executions"]]
+    for execution in listed:
         described = pipeline.stepfunctions.describe_execution(executionArn=execution["executionArn"])
         if json.loads(described["input"])["source"]["key"] == key:
             found.append(described)
@@ -101,10 +103,14 @@ def test_a_resizer_killed_mid_invocation_fails_with_runtime_exit_error_and_is_re
     assert result["status"] == "failed"
     assert {v["error"]["type"] for v in result["variants"]} == {"Runtime.ExitError"}
     [execution] = executions_of(pipeline, key)
+    ended = wait_for("the execution to end", lambda: [
+        e for e in executions_of(pipeline, key) if e["status"] != "RUNNING"])
+    assert [e["status"] for e in ended] == ["FAILED"]
     failures = task_failures(pipeline, execution["executionArn"])
-    # Analyze: the first attempt and the three retries of a transient error, all killed; the
-    # catch-all retrier does not apply once the transient one has run out (as on AWS).
-    assert failures == ["Runtime.ExitError"] * 4
+    # Analyze: the first attempt and the three retries of a crash, all killed; the catch-all
+    # retrier does not apply once the crash one has run out (as on AWS). Then Finalize writes the
+    # failed manifest and raises ImageFailed, once.
+    assert failures == ["Runtime.ExitError"] * 4 + ["ImageFailed"]
 
 
 def test_workers_that_die_while_idle_never_fail_an_invocation(pipeline, faults):

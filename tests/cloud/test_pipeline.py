@@ -243,12 +243,14 @@ def test_deleting_the_source_removes_its_outputs(pipeline):
     pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key=manifest_key("", sibling))
 
 
-def test_the_stack_is_wired_to_one_state_machine(pipeline):
+def test_the_stack_is_wired_to_its_two_state_machines(pipeline):
     """moto creates stack resources lazily; a race once made a second, orphaned state machine."""
     machines = [m["stateMachineArn"] for m in pipeline.stepfunctions.list_state_machines()["stateMachines"]
-                if ":stateMachine:Imgfan-" in m["stateMachineArn"]]
-    assert machines == [pipeline.outputs["StateMachineArn"]]
+                if ":stateMachine:" in m["stateMachineArn"] and "Imgfan" in m["stateMachineArn"]]
+    assert sorted(machines) == sorted([pipeline.outputs["StateMachineArn"], pipeline.outputs["DeleteStateMachineArn"]])
     lambda_client = pipeline.cloud.client("lambda")
     dispatcher = [f for f in lambda_client.list_functions()["Functions"] if f["FunctionName"].startswith("Imgfan-Dispatcher")]
     assert len(dispatcher) == 1
-    assert dispatcher[0]["Environment"]["Variables"]["STATE_MACHINE_ARN"] == pipeline.outputs["StateMachineArn"]
+    variables = dispatcher[0]["Environment"]["Variables"]
+    assert variables["STATE_MACHINE_ARN"] == pipeline.outputs["StateMachineArn"]
+    assert variables["DELETE_STATE_MACHINE_ARN"] == pipeline.outputs["DeleteStateMachineArn"]

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from imgfan.timeline import readable_cause
 from imgfan_core.contract import ExecutionInput, OutputSettings, SourceRef, StepSettings
 from imgfan_core.engine.models import RenderSpec
 from tests.sqs_events import s3_notification, sqs_record
+from tests.waits import wait_for
 
 pytestmark = pytest.mark.cloud
 
@@ -74,14 +76,40 @@ def test_a_permanent_error_gets_exactly_one_attempt_and_fails_the_execution_afte
     described = pipeline.wait_for_execution(arn)
     # The console, `executions list --status FAILED` and the alarms see a bad upload as failed.
     assert described["status"] == "FAILED"
-    assert described["error"] == "NotAnImage" and described["cause"] == manifest["error"]["message"]
+    # Finalize raised ImageFailed after the manifest: its message carries the manifest's error.
+    assert described["error"] == "ImageFailed"
+    assert readable_cause(described["cause"]) == f"NotAnImage: {manifest['error']['message']}"
     history = pipeline.stepfunctions.get_execution_history(executionArn=arn, maxResults=1000)["events"]
     scheduled = [e for e in history if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled")]
     # Analyze once (no retry), no Map iteration at all, then Finalize once.
     assert len(scheduled) == 2
     assert not [e for e in history if e["type"] == "MapIterationStarted"]
-    entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
-    assert entered[-2:] == ["Outcome", "ImageFailed"]
+    # Three billed transitions: the Fail state is entered straight from Finalize's Catch.
+    assert entered_states(history) == ["Analyze", "Finalize", "ImageFailed"]
+
+
+def entered_states(history: list[dict]) -> list[str]:
+    """The states entered, in order: what Standard bills, one transition each (retries too)."""
+    return [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
+
+
+def test_a_good_upload_enters_only_its_work_and_a_delete_one_state(pipeline, repo_presets):
+    key = f"steps/billed-{uuid.uuid4().hex[:8]}.jpg"
+    pipeline.upload(key, PHOTO)
+    manifest = pipeline.manifest(key)
+    assert manifest["status"] == "complete"
+    render = pipeline.wait_for_execution(manifest["execution"]["arn"])
+    assert render["status"] == "SUCCEEDED"
+    history = pipeline.stepfunctions.get_execution_history(executionArn=render["executionArn"], maxResults=1000)
+    presets = len(repo_presets["presets"])
+    assert entered_states(history["events"]) == ["Analyze", "RenderVariants"] + ["Resize"] * presets + ["Finalize"]
+    pipeline.s3.delete_object(Bucket=pipeline.source_bucket, Key=key)
+    [delete] = wait_for("the delete's execution", lambda: [
+        e for e in pipeline.executions() if e["name"].startswith(f"delete-{key.rsplit('/', 1)[1]}-")])
+    assert delete["stateMachineArn"] == pipeline.outputs["DeleteStateMachineArn"]
+    assert pipeline.wait_for_execution(delete["executionArn"])["status"] == "SUCCEEDED"
+    history = pipeline.stepfunctions.get_execution_history(executionArn=delete["executionArn"], maxResults=1000)
+    assert entered_states(history["events"]) == ["DeleteOutputs"]
 
 
 def test_the_finalizer_refuses_a_manifest_that_breaks_its_schema_and_writes_nothing(pipeline):

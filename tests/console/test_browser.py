@@ -105,9 +105,11 @@ def test_the_good_execution_shows_its_states_and_every_presets_image(page, conso
     page.goto(console)
     page.click(f"a:text-is('{uploaded[GOOD]}')")
     graph = {g.get_attribute("data-state"): g.get_attribute("data-status") for g in page.locator("svg g.state").all()}
-    for state in ("Route", "Analyze", "RenderVariants", "Resize", "Finalize"):
+    for state in ("Analyze", "RenderVariants", "Resize", "Finalize"):
         assert graph[state] == "succeeded", graph
-    assert graph["DeleteOutputs"] == "not run"
+    # The render state machine's own graph: deletes are drawn on their own executions' pages.
+    assert "DeleteOutputs" not in graph and "Route" not in graph
+    assert graph["ImageFailed"] == graph["ManifestNotWritten"] == "not run"
     iterations = page.locator("table.timeline tr.iteration").all()
     assert sorted(row.get_attribute("data-state") for row in iterations) == sorted(PRESETS)
     for preset in PRESETS:
@@ -125,10 +127,17 @@ def test_the_good_execution_shows_its_states_and_every_presets_image(page, conso
 
 
 def test_the_failed_execution_shows_the_error_type(page, console, uploaded):
+    page.goto(console)
+    assert "FAILED" in row_texts(page)[uploaded[NOT_AN_IMAGE]]  # the execution's status, not only the manifest's
     page.goto(f"{console}execution/{uploaded[NOT_AN_IMAGE]}")
-    assert "NotAnImage" in page.locator(".box.error .type").first.inner_text()
+    # Finalize raised ImageFailed after the manifest; the cause and the manifest's box name the image's error.
+    [execution_box, image_box] = page.locator(".box.error").all()
+    assert execution_box.locator(".type").inner_text() == "ImageFailed"
+    assert execution_box.locator(".cause").inner_text().startswith("NotAnImage: ")
+    assert image_box.locator(".type").inner_text() == "NotAnImage"
     graph = {g.get_attribute("data-state"): g.get_attribute("data-status") for g in page.locator("svg g.state").all()}
     assert graph["Analyze"] in ("caught", "failed") and graph["RenderVariants"] == "not run"
+    assert graph["ImageFailed"] != "not run" and graph["ManifestNotWritten"] == "not run"
     attempt = page.locator("table.timeline tr.attempt").first.inner_text()
     assert "NotAnImage" in attempt
 
@@ -139,3 +148,17 @@ def test_a_key_that_is_markup_is_shown_as_text(page, console, uploaded):
     page.goto(f"{console}execution/{uploaded[HOSTILE]}")
     assert HOSTILE in page.locator("dl.facts").inner_text()
     assert page.locator("script").count() == 1  # the console's own
+
+
+def test_a_delete_is_listed_and_drawn_from_its_own_state_machine(page, console, pipeline):
+    key = "console/deleted later.jpg"
+    pipeline.upload(key, PHOTO)
+    pipeline.manifest(key)
+    pipeline.s3.delete_object(Bucket=pipeline.source_bucket, Key=key)
+    page.goto(console)
+    expect(page.locator("#rows")).to_contain_text("delete-deleted_later.jpg-", timeout=120_000)
+    [name] = [n for n in row_texts(page) if n.startswith("delete-deleted_later.jpg-")]
+    page.goto(f"{console}execution/{name}")
+    graph = {g.get_attribute("data-state"): g.get_attribute("data-status") for g in page.locator("svg g.state").all()}
+    assert set(graph) == {"DeleteOutputs", "OutputsNotDeleted"}
+    assert graph["OutputsNotDeleted"] == "not run"

@@ -63,6 +63,12 @@ class Cfn:
         assert len(found) == 1, f"expected one {cfn_type} named {prefix}*, found {found}"
         return found[0]
 
+    def state_machine(self, kind: str = "render") -> tuple[str, dict]:
+        """The render state machine, or (``kind="delete"``) the one deletes run in."""
+        logical_id = self.logical_id("StateMachine" if kind == "render" else "DeleteStateMachine",
+                                     "AWS::StepFunctions::StateMachine")
+        return logical_id, self.resources[logical_id]
+
     def function(self, name: str) -> tuple[str, dict]:
         """A project function by its service name (imgfan-<name>), not CDK's helper functions."""
         for logical_id, fn in self.of_type("AWS::Lambda::Function").items():

@@ -33,7 +33,9 @@ def test_functions_are_arm64_python312_traced_with_powertools_settings(any_varia
 def test_dispatcher_knows_the_state_machine_and_the_presets_parameter(standard):
     _, props = standard.function("dispatcher")
     env = props["Environment"]["Variables"]
-    assert env["STATE_MACHINE_ARN"] == {"Ref": standard.one("AWS::StepFunctions::StateMachine")[0]}
+    assert env["STATE_MACHINE_ARN"] == {"Ref": standard.state_machine()[0]}
+    # Deletes start in their own state machine.
+    assert env["DELETE_STATE_MACHINE_ARN"] == {"Ref": standard.state_machine("delete")[0]}
     assert env["PRESETS_PARAMETER_NAME"] == {"Ref": standard.one("AWS::SSM::Parameter")[0]}
     assert env["PRESETS_CACHE_SECONDS"] == "30"
 

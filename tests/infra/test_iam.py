@@ -16,7 +16,8 @@ def _ids(cfn):
         "source": cfn.logical_id("SourceBucket", "AWS::S3::Bucket"),
         "output": cfn.logical_id("OutputBucket", "AWS::S3::Bucket"),
         "queue": cfn.logical_id("EventQueue", "AWS::SQS::Queue"),
-        "state_machine": cfn.one("AWS::StepFunctions::StateMachine")[0],
+        "state_machine": cfn.state_machine()[0],
+        "delete_state_machine": cfn.state_machine("delete")[0],
         "parameter": cfn.one("AWS::SSM::Parameter")[0],
     }
 
@@ -51,7 +52,8 @@ def test_dispatcher_may_consume_its_queue_start_the_state_machine_and_read_prese
     assert statements == {
         (("logs:CreateLogStream", "logs:PutLogEvents"), (f"<{log_group}.Arn>",), ""),
         XRAY_WRITE,
-        (("states:StartExecution",), (f"<{ids['state_machine']}>",), ""),
+        (("states:StartExecution",), tuple(sorted((f"<{ids['delete_state_machine']}>", f"<{ids['state_machine']}>"))),
+         ""),
         (("ssm:GetParameter",),
          (f"arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter<{ids['parameter']}>",), ""),
         (("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
@@ -135,10 +137,11 @@ def test_a_named_event_bus_is_the_only_one_the_functions_may_put_to(synth_cfn):
         assert variables["EVENT_BUS_NAME"] == "arn:aws:events:eu-west-1:111122223333:event-bus/apps"
 
 
-def test_state_machine_may_invoke_only_its_three_functions(any_variant):
-    _, sm = any_variant.one("AWS::StepFunctions::StateMachine")
+@pytest.mark.parametrize(("kind", "names"), [("render", ("resizer", "finalizer")), ("delete", ("cleaner",))])
+def test_each_state_machine_may_invoke_only_its_own_functions(any_variant, kind, names):
+    _, sm = any_variant.state_machine(kind)
     role = sm["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    functions = sorted(any_variant.function(n)[0] for n in ("resizer", "finalizer", "cleaner"))
+    functions = sorted(any_variant.function(n)[0] for n in names)
     invoke = sorted(r for actions, resources, _ in any_variant.statements(role)
                     if actions == ("lambda:InvokeFunction",) for r in resources)
     assert invoke == sorted([f"<{f}.Arn>" for f in functions] + [f"<{f}.Arn>:*" for f in functions])

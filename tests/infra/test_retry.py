@@ -14,7 +14,9 @@ from imgfan_core import errors
 from infra.retry import BACKOFF_RATE, HISTORY_EVENT_LIMIT, INTERVAL_SECONDS, TransientRetry, attempts_for
 from infra.settings import SettingsError, read_settings
 
-ASL_TEXT = (Path(__file__).resolve().parents[2] / "statemachine" / "imgfan.asl.json").read_text("utf-8")
+STATEMACHINE = Path(__file__).resolve().parents[2] / "statemachine"
+ASL_TEXTS = {"render": (STATEMACHINE / "imgfan.asl.json").read_text("utf-8"),
+             "delete": (STATEMACHINE / "delete.asl.json").read_text("utf-8")}
 
 
 def simulated_wait(attempts: int, cap: int, rng: random.Random) -> float:
@@ -60,11 +62,11 @@ def test_synthesis_refuses_a_patience_whose_retries_could_pass_the_history_quota
         synth_cfn({"retryPatienceMinutes": "10080", "retryMaxDelaySeconds": "1"})
 
 
-def definition(cfn) -> dict:
-    _, machine = cfn.one("AWS::StepFunctions::StateMachine")
+def definition(cfn, kind: str = "render") -> dict:
+    _, machine = cfn.state_machine(kind)
     values = machine["Properties"]["DefinitionSubstitutions"]
     return json.loads(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)] if isinstance(values[m.group(1)], str)
-                             else "arn:aws:lambda:r:1:function:f", ASL_TEXT))
+                             else "arn:aws:lambda:r:1:function:f", ASL_TEXTS[kind]))
 
 
 def tasks(states: dict):
@@ -75,8 +77,9 @@ def tasks(states: dict):
 
 
 @pytest.mark.synth
-def test_every_task_waits_out_transient_errors_with_capped_jitter_and_catches_the_rest(standard):
-    states = definition(standard)["States"]
+@pytest.mark.parametrize("kind", ["render", "delete"])
+def test_every_task_waits_out_transient_errors_with_capped_jitter_and_catches_the_rest(standard, kind):
+    states = definition(standard, kind)["States"]
     expected = TransientRetry.for_patience(12 * 3600, 300)
     for name, state in tasks(states):
         by_errors = {tuple(r["ErrorEquals"]): r for r in state["Retry"]}
@@ -85,5 +88,6 @@ def test_every_task_waits_out_transient_errors_with_capped_jitter_and_catches_th
         assert (transient["MaxDelaySeconds"], transient["MaxAttempts"]) == (300, expected.max_attempts), name
         crash = by_errors[errors.CRASH_ERROR_NAMES]
         assert crash["MaxAttempts"] <= 3 and crash["JitterStrategy"] == "FULL", name
-        assert state["Catch"][0]["ErrorEquals"] == ["States.ALL"], name
-        assert states.get(state["Catch"][0]["Next"], {}).get("Type") in ("Fail", "Task", None), name
+        # The catch-all comes last (ASL requires it); Finalize catches ImageFailed before it.
+        assert state["Catch"][-1]["ErrorEquals"] == ["States.ALL"], name
+        assert all(states.get(c["Next"], {}).get("Type") in ("Fail", "Task", None) for c in state["Catch"]), name

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.synth
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ASL_FILE = REPO_ROOT / "statemachine" / "imgfan.asl.json"
+DELETE_ASL_FILE = REPO_ROOT / "statemachine" / "delete.asl.json"
 
 
 def _substitute(text: str, values: dict[str, str]) -> str:
@@ -32,7 +33,7 @@ def _definition_asset(cfn, location: dict) -> str:
 
 def test_definition_is_the_asl_file_after_substitution(any_variant):
     presets = any_variant.presets
-    _, sm = any_variant.one("AWS::StepFunctions::StateMachine")
+    _, sm = any_variant.state_machine()
     props = sm["Properties"]
     assert "DefinitionString" not in props, "DefinitionBody.from_file ships the ASL as an S3 asset"
     location = props["DefinitionS3Location"]
@@ -41,29 +42,49 @@ def test_definition_is_the_asl_file_after_substitution(any_variant):
     assert definition == ASL_FILE.read_text(encoding="utf-8"), "the asset is the ASL file byte for byte"
     substitutions = props["DefinitionSubstitutions"]
     # Each function ARN placeholder points at the right function; tokens become readable markers.
-    for placeholder, name in (("ResizerFunctionArn", "resizer"), ("FinalizerFunctionArn", "finalizer"),
-                              ("CleanerFunctionArn", "cleaner")):
+    for placeholder, name in (("ResizerFunctionArn", "resizer"), ("FinalizerFunctionArn", "finalizer")):
         assert substitutions[placeholder] == {"Fn::GetAtt": [any_variant.function(name)[0], "Arn"]}
     assert substitutions["MaxConcurrency"] == str(presets["max_concurrency"])
-    markers = {k: f"arn:aws:lambda:region:account:function:{k}" for k in
-               ("ResizerFunctionArn", "FinalizerFunctionArn", "CleanerFunctionArn")}
+    markers = {k: f"arn:aws:lambda:region:account:function:{k}" for k in ("ResizerFunctionArn", "FinalizerFunctionArn")}
     markers |= {k: v for k, v in substitutions.items() if isinstance(v, str)}
     # What runs is checked against the embedded cloud in tests/cloud/test_deployed_definition.py.
     deployed = json.loads(_substitute(definition, markers))
     assert deployed["States"]["RenderVariants"]["MaxConcurrency"] == presets["max_concurrency"]
+    assert deployed["StartAt"] == "Analyze", "a render pays for no Choice state before its work"
+    assert "CleanerFunctionArn" not in substitutions  # the render machine never deletes
+
+
+def test_deletes_run_in_a_state_machine_of_their_own(any_variant):
+    _, sm = any_variant.state_machine("delete")
+    props = sm["Properties"]
+    assert _definition_asset(any_variant, props["DefinitionS3Location"]) == DELETE_ASL_FILE.read_text(encoding="utf-8")
+    substitutions = props["DefinitionSubstitutions"]
+    assert substitutions["CleanerFunctionArn"] == {"Fn::GetAtt": [any_variant.function("cleaner")[0], "Arn"]}
+    assert not {"ResizerFunctionArn", "FinalizerFunctionArn"} & set(substitutions)
+    markers = {"CleanerFunctionArn": "arn:aws:lambda:region:account:function:cleaner"}
+    markers |= {k: v for k, v in substitutions.items() if isinstance(v, str)}
+    deployed = json.loads(_substitute(DELETE_ASL_FILE.read_text(encoding="utf-8"), markers))
+    # One billed transition per delete that succeeds: the task itself ends the execution.
+    assert deployed["StartAt"] == "DeleteOutputs" and deployed["States"]["DeleteOutputs"]["End"] is True
+    assert set(deployed["States"]) == {"DeleteOutputs", "OutputsNotDeleted"}
+    assert props["StateMachineType"] == any_variant.state_machine()[1]["Properties"]["StateMachineType"]
 
 
 def test_standard_is_the_default_and_express_logs_everything(standard, express):
-    _, std = standard.one("AWS::StepFunctions::StateMachine")
+    _, std = standard.state_machine()
     assert std["Properties"]["StateMachineType"] == "STANDARD"
     assert std["Properties"]["TracingConfiguration"] == {"Enabled": True}
-    _, exp = express.one("AWS::StepFunctions::StateMachine")
-    assert exp["Properties"]["StateMachineType"] == "EXPRESS"
-    logging = exp["Properties"]["LoggingConfiguration"]
-    assert logging["Level"] == "ALL"
-    assert logging["IncludeExecutionData"] is True
-    group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
-    assert express.resources[group]["Properties"]["RetentionInDays"] == 30
+    groups = set()
+    for kind in ("render", "delete"):
+        _, exp = express.state_machine(kind)
+        assert exp["Properties"]["StateMachineType"] == "EXPRESS"
+        logging = exp["Properties"]["LoggingConfiguration"]
+        assert logging["Level"] == "ALL"
+        assert logging["IncludeExecutionData"] is True
+        group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+        assert express.resources[group]["Properties"]["RetentionInDays"] == 30
+        groups.add(express.flatten(express.resources[group]["Properties"]["LogGroupName"]))
+    assert len(groups) == 2, "each state machine logs to a group of its own"
 
 
 @pytest.mark.parametrize("name", ["standard", "hardened"])
@@ -113,7 +134,7 @@ def test_alarms_watch_the_dlq_executions_and_the_resizer(any_variant):
     assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [
         any_variant.logical_id("DeadLetterQueue", "AWS::SQS::Queue"), "QueueName"]}}]
     assert (dlq["Threshold"], dlq["ComparisonOperator"]) == (0, "GreaterThanThreshold")
-    state_machine = any_variant.one("AWS::StepFunctions::StateMachine")[0]
+    state_machine = any_variant.state_machine()[0]
     timed_out = alarms[("AWS/States", "ExecutionsTimedOut")]
     assert timed_out["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}]
     assert (timed_out["Threshold"], timed_out["ComparisonOperator"]) == (0, "GreaterThanThreshold")
@@ -124,6 +145,10 @@ def test_alarms_watch_the_dlq_executions_and_the_resizer(any_variant):
     assert inputs["failed"]["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}]
     assert (inputs["bad"]["Namespace"], inputs["bad"]["MetricName"]) == ("Imgfan", "ImagesFailed")
     assert (pipeline["Threshold"], pipeline["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    deletes = alarms[("AWS/States", "ExecutionsFailed")]
+    assert deletes["Dimensions"] == [{"Name": "StateMachineArn",
+                                      "Value": {"Ref": any_variant.state_machine("delete")[0]}}]
+    assert (deletes["Threshold"], deletes["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     bad = alarms[("Imgfan", "ImagesFailed")]
     assert bad["Dimensions"] == [{"Name": "service", "Value": "imgfan-finalizer"}]
     assert (bad["Threshold"], bad["ComparisonOperator"]) == (10, "GreaterThanOrEqualToThreshold")
@@ -133,7 +158,7 @@ def test_alarms_watch_the_dlq_executions_and_the_resizer(any_variant):
         assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": resizer}}]
     errors = alarms[("AWS/Lambda", "Errors")]
     assert (errors["Threshold"], errors["ComparisonOperator"]) == (5, "GreaterThanOrEqualToThreshold")
-    assert len(alarms) == 6
+    assert len(alarms) == 7
 
 
 def test_alarms_notify_the_topic_only_when_asked(standard, hardened):
@@ -150,9 +175,11 @@ def test_stack_outputs_are_exactly_the_cli_contract(any_variant):
     outputs = any_variant.template["Outputs"]
     cdn = {"CdnDomainName"} if any_variant.of_type("AWS::CloudFront::Distribution") else set()
     assert set(outputs) == {"SourceBucketName", "OutputBucketName", "QueueUrl", "DeadLetterQueueUrl",
-                            "StateMachineArn", "PresetsParameterName", "StateMachineConsoleUrl"} | cdn
-    state_machine = any_variant.one("AWS::StepFunctions::StateMachine")[0]
+                            "StateMachineArn", "DeleteStateMachineArn", "PresetsParameterName",
+                            "StateMachineConsoleUrl"} | cdn
+    state_machine = any_variant.state_machine()[0]
     assert outputs["StateMachineArn"]["Value"] == {"Ref": state_machine}
+    assert outputs["DeleteStateMachineArn"]["Value"] == {"Ref": any_variant.state_machine("delete")[0]}
     url = any_variant.flatten(outputs["StateMachineConsoleUrl"]["Value"])
     assert url == (f"https://<AWS::Region>.console.aws.amazon.com/states/home?region=<AWS::Region>"
                    f"#/statemachines/view/<{state_machine}>")

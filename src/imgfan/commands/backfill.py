@@ -45,7 +45,7 @@ from imgfan_core.presets import presets_hash
 from imgfan_core.stack_names import Output
 
 DEFAULT_MAX_EXECUTIONS = 100
-# Messages a second: below what a Standard workflow sustains at 5 presets (~135 uploads/s, and
+# Messages a second: below what a Standard workflow sustains at 5 presets (~185 uploads/s, and
 # StartExecution's 300/s), so uploads keep flowing during a backfill (README "Capacity").
 DEFAULT_RATE = 100
 # What one dispatcher hands over a second on AWS (README "Capacity"), and its default count.

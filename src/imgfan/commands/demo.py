@@ -159,6 +159,7 @@ def _wait_for_manifests(
     stack: Stack, destination: Destination, keys: list[str], timeout: float, progress: Progress
 ) -> dict[str, dict]:
     s3, stepfunctions = stack.client("s3"), stack.client("stepfunctions")
+    # The demo only uploads: renders, never deletes.
     state_machine_arn = stack.output(Output.STATE_MACHINE_ARN)
     manifests: dict[str, dict] = {}
     deadline = time.monotonic() + timeout

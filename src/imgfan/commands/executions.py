@@ -67,8 +67,8 @@ def manifest_column(summary: ExecutionSummary) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     stack = Stack.from_args(args)
-    machine = stack.output(Output.STATE_MACHINE_ARN)
-    executions = list_executions(stack.client("stepfunctions"), machine, args.status)[: args.max]
+    # Renders and deletes, in one list (they run in two state machines).
+    executions = list_executions(stack.client("stepfunctions"), stack.state_machines(), args.status)[: args.max]
     summaries = _summaries(stack, args.parameter_name, executions)
     width = min(KEY_WIDTH, max([len("source key")] + [len(s.execution.source_key or "?") for s in summaries]))
     print(f"{'started (UTC)':<19}  {'status':<9} {'duration':>9}  {'action':<6}  {'manifest':<10}  "
@@ -104,7 +104,7 @@ def _print_console_link(stack: Stack) -> None:
 def run_show(args: argparse.Namespace) -> int:
     stack = Stack.from_args(args)
     stepfunctions = stack.client("stepfunctions")
-    lookup = ExecutionLookup(stepfunctions, stack.output(Output.STATE_MACHINE_ARN))
+    lookup = ExecutionLookup(stepfunctions, stack.state_machines())
 
     def manifest_execution(key: str) -> str | None:
         config = read_live_config(stack.client("ssm"), stack.presets_parameter(args.parameter_name))

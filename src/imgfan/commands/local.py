@@ -10,7 +10,7 @@ from pathlib import Path
 
 from imgfan.commands import CommandError, context_pair
 from imgfan.console import about_console, mount_console
-from imgfan.live import list_executions
+from imgfan.live import StateMachines, list_executions
 from imgfan.local.cloud import DEFAULT_PORT, LOCAL_CREDENTIALS, CloudError, EmbeddedCloud
 from imgfan.local.faults import ENVIRONMENT_VARIABLE, fault_plan_argument
 from imgfan.progress import Progress
@@ -87,7 +87,8 @@ def run_up(args: argparse.Namespace) -> int:
         _print_how_to_use(cloud, outputs, console)
         if args.faults.active:
             print(f"Injecting faults: {args.faults.to_spec()} (GET {cloud.endpoint_url}/_imgfan/faults for counts)")
-        _report_executions(cloud, outputs[Output.STATE_MACHINE_ARN], progress)
+        _report_executions(cloud, StateMachines(outputs[Output.STATE_MACHINE_ARN],
+                                               outputs.get(Output.DELETE_STATE_MACHINE_ARN)), progress)
     except KeyboardInterrupt:
         progress.say("stopping")
     finally:
@@ -123,13 +124,13 @@ def _pipeline_functions(cloud: EmbeddedCloud) -> list[str]:
     return sorted(n for n in names if n.startswith(f"{STACK_NAME}-") and "BucketNotificationsHandler" not in n)
 
 
-def _report_executions(cloud: EmbeddedCloud, state_machine_arn: str, progress: Progress) -> None:
+def _report_executions(cloud: EmbeddedCloud, machines: StateMachines, progress: Progress) -> None:
     """One line per execution as it finishes, so the foreground shows what the pipeline does."""
     stepfunctions = cloud.client("stepfunctions")
     reported: set[str] = set()
     while True:
         time.sleep(1)
-        for execution in reversed(list_executions(stepfunctions, state_machine_arn)):
+        for execution in reversed(list_executions(stepfunctions, machines)):
             if execution.status == "RUNNING" or execution.arn in reported:
                 continue
             reported.add(execution.arn)

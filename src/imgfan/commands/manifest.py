@@ -74,7 +74,7 @@ def _explained(stack: Stack, config: PresetsConfig | None, key: str, missing: No
         return missing
     try:
         source_bucket = config.source.bucket or stack.output(Output.SOURCE_BUCKET)
-        lookup = ExecutionLookup(stack.client("stepfunctions"), stack.output(Output.STATE_MACHINE_ARN))
+        lookup = ExecutionLookup(stack.client("stepfunctions"), stack.state_machines())
     except (StackNotFound, MissingOutput):
         return missing
     return explain_missing_manifest(missing, stack.client("s3"), source_bucket, config, lookup, key)

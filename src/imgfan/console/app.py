@@ -101,7 +101,7 @@ class ConsoleApp:
                 detail = self.data.detail(name)
                 if detail is None:
                     return not_found(f"No execution named {name!r}.")
-                return Response("200 OK", execution_page(detail, self.data.definition))
+                return Response("200 OK", execution_page(detail, self.data.definition_for(detail.summary.execution)))
             case ["execution", name, "io", number] if number.isdigit():
                 detail = self.data.detail(name)
                 fragment = io_fragment(detail.timeline, int(number)) if detail else None

@@ -2,7 +2,8 @@
 
 A finished execution never changes, and its manifest was written before it finished, so its
 description and summary are read once and kept; only running executions are read again on each
-refresh. The deployed definition is read once (a redeploy restarts the embedded cloud).
+refresh. Each deployed definition (renders, deletes) is read once (a redeploy restarts the
+embedded cloud).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from imgfan.live import (
     NoExecution,
     NoPresetsParameter,
     Stack,
+    StateMachines,
     describe_execution,
     describe_executions,
-    execution_arn,
     execution_history,
     list_executions,
     manifest_of,
@@ -32,7 +33,6 @@ from imgfan.live import (
     summarize,
 )
 from imgfan.timeline import Timeline, build_timeline
-from imgfan_core.stack_names import Output
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,19 @@ class ConsoleData:
         self.stack = stack
         self.presets_path = presets_path
         self._finished: dict[str, ExecutionSummary] = {}
+        self._definitions: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     @cached_property
-    def state_machine_arn(self) -> str:
-        return self.stack.output(Output.STATE_MACHINE_ARN)
+    def machines(self) -> StateMachines:
+        return self.stack.state_machines()
 
-    @cached_property
-    def definition(self) -> dict[str, Any]:
-        return state_machine_definition(self.stack.client("stepfunctions"), self.state_machine_arn)
+    def definition_for(self, execution: Execution) -> dict[str, Any]:
+        """The ASL of the state machine the execution ran in (a delete's is not a render's)."""
+        arn = execution.state_machine_arn
+        if arn not in self._definitions:
+            self._definitions[arn] = state_machine_definition(self.stack.client("stepfunctions"), arn)
+        return self._definitions[arn]
 
     def output_location(self) -> tuple[str, str]:
         config = read_live_config(self.stack.client("ssm"), self.stack.presets_parameter())
@@ -64,7 +68,7 @@ class ConsoleData:
 
     def summaries(self) -> list[ExecutionSummary]:
         """Every execution, newest first, with its manifest's status."""
-        listed = list_executions(self.stack.client("stepfunctions"), self.state_machine_arn)
+        listed = list_executions(self.stack.client("stepfunctions"), self.machines)
         with self._lock:
             fresh = [e for e in listed if e.arn not in self._finished]
         described = describe_executions(self.stack.client("stepfunctions"), fresh)
@@ -77,7 +81,7 @@ class ConsoleData:
         """One execution with its timeline; None when there is no execution of that name."""
         stepfunctions = self.stack.client("stepfunctions")
         try:
-            execution = describe_execution(stepfunctions, execution_arn(self.state_machine_arn, name))
+            execution = describe_execution(stepfunctions, self.machines.execution_arn(name))
         except NoExecution:
             return None
         [summary] = summarize(self.stack.client("s3"), *self.output_location(), [execution])

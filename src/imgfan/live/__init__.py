@@ -24,6 +24,7 @@ from imgfan.live.errors import (
 )
 from imgfan.live.executions import (
     Execution,
+    StateMachines,
     describe_execution,
     describe_executions,
     execution_arn,
@@ -32,7 +33,13 @@ from imgfan.live.executions import (
     state_machine_definition,
 )
 from imgfan.live.lookup import ExecutionLookup, find_execution, source_key_of
-from imgfan.live.objects import StoredManifest, list_object_pages, manifest_hashes, presets_hashes, read_manifest
+from imgfan.live.objects import (
+    StoredManifest,
+    list_object_pages,
+    manifest_hashes,
+    presets_hashes,
+    read_manifest,
+)
 from imgfan.live.presets import LivePresets, read_live_config, read_presets, write_presets
 from imgfan.live.queues import RedriveResult, peek, redrive
 from imgfan.live.sources import explain_missing_manifest, unwatched_reason
@@ -60,6 +67,7 @@ __all__ = [
     "RedriveResult",
     "Stack",
     "StackNotFound",
+    "StateMachines",
     "StillRendering",
     "StoredManifest",
     "UnreadableManifest",

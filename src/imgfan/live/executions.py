@@ -1,8 +1,9 @@
-"""Step Functions executions of the pipeline's state machine: listed, described, their history."""
+"""Step Functions executions of the pipeline's state machines: listed, described, their history."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,31 @@ from imgfan.live.errors import NoExecution
 
 # DescribeExecution per listed execution is latency-bound: a few at a time, one shared client.
 _DESCRIBERS = 8
+
+
+@dataclass(frozen=True)
+class StateMachines:
+    """The stack's state machines: renders in one, deletes in another (``delete`` is None for a
+    stack deployed before deletes had their own). Every listing reads both."""
+
+    render: str
+    delete: str | None = None
+
+    @classmethod
+    def of(cls, machines: StateMachines | str) -> StateMachines:
+        return machines if isinstance(machines, StateMachines) else cls(machines)
+
+    @property
+    def arns(self) -> tuple[str, ...]:
+        return (self.render,) if self.delete is None else (self.render, self.delete)
+
+    def for_name(self, name: str) -> str:
+        """The machine an execution of this name runs in: names start with their action
+        (``imgfan_core.keys.execution_name``), and the dispatcher starts deletes in their own."""
+        return self.delete if self.delete is not None and name.startswith("delete-") else self.render
+
+    def execution_arn(self, name: str) -> str:
+        return execution_arn(self.for_name(name), name)
 
 
 @dataclass(frozen=True)
@@ -35,6 +61,11 @@ class Execution:
     @property
     def finished(self) -> bool:
         return self.status != "RUNNING"
+
+    @property
+    def state_machine_arn(self) -> str:
+        # The inverse of execution_arn: ...:execution:<machine>:<name> -> ...:stateMachine:<machine>.
+        return self.arn.rsplit(":", 1)[0].replace(":execution:", ":stateMachine:")
 
     @property
     def request(self) -> dict[str, Any]:
@@ -80,16 +111,27 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
     return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
 
 
-def list_executions(stepfunctions: Any, state_machine_arn: str, status: str | None = None) -> list[Execution]:
-    """Every execution of the state machine (only ``status`` ones if given), newest first."""
-    request = {"stateMachineArn": state_machine_arn}
-    if status:
-        request["statusFilter"] = status
+def list_executions(stepfunctions: Any, machines: StateMachines | str | Iterable[str],
+                    status: str | None = None) -> list[Execution]:
+    """Every execution of the state machines (only ``status`` ones if given), newest first."""
+    arns = _arns(machines)
     executions = []
-    with attempting(f"listing executions of {state_machine_arn}"):
-        for page in stepfunctions.get_paginator("list_executions").paginate(**request):
-            executions += [Execution.from_api(item) for item in page["executions"]]
+    for arn in arns:
+        request = {"stateMachineArn": arn}
+        if status:
+            request["statusFilter"] = status
+        with attempting(f"listing executions of {arn}"):
+            for page in stepfunctions.get_paginator("list_executions").paginate(**request):
+                executions += [Execution.from_api(item) for item in page["executions"]]
     return sorted(executions, key=lambda e: e.started, reverse=True)
+
+
+def _arns(machines: StateMachines | str | Iterable[str]) -> tuple[str, ...]:
+    if isinstance(machines, StateMachines):
+        return machines.arns
+    if isinstance(machines, str):
+        return (machines,)
+    return tuple(machines)
 
 
 def describe_execution(stepfunctions: Any, arn: str) -> Execution:

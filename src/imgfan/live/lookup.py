@@ -17,9 +17,9 @@ from typing import Any
 from imgfan.live.errors import AmbiguousExecution, NoExecution, NoMatchingExecution
 from imgfan.live.executions import (
     Execution,
+    StateMachines,
     describe_execution,
     describe_executions,
-    execution_arn,
     list_executions,
 )
 
@@ -30,19 +30,19 @@ _SUGGESTIONS = 3
 
 
 class ExecutionLookup:
-    def __init__(self, stepfunctions: Any, state_machine_arn: str):
+    def __init__(self, stepfunctions: Any, machines: StateMachines | str):
         self.stepfunctions = stepfunctions
-        self.state_machine_arn = state_machine_arn
+        self.machines = StateMachines.of(machines)
 
     @cached_property
     def listed(self) -> list[Execution]:
-        return list_executions(self.stepfunctions, self.state_machine_arn)
+        return list_executions(self.stepfunctions, self.machines)
 
     def by_name(self, name: str) -> Execution | None:
         if not name or len(name) > 80 or _NOT_A_NAME.search(name):
             return None
         try:
-            return describe_execution(self.stepfunctions, execution_arn(self.state_machine_arn, name))
+            return describe_execution(self.stepfunctions, self.machines.execution_arn(name))
         except NoExecution:
             return None
 

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from imgfan.aws import Cloud
 from imgfan.console.address import about_console
 from imgfan.live.errors import MissingOutput, StackNotFound
+from imgfan.live.executions import StateMachines
 from imgfan_core.presets import PresetsConfig
 from imgfan_core.stack_names import STACK_NAME, Output
 
@@ -64,6 +65,10 @@ class Stack:
             return self.outputs[name]
         except KeyError:
             raise MissingOutput(self.name, name) from None
+
+    def state_machines(self) -> StateMachines:
+        """Renders and deletes; a stack deployed before deletes had their own lists only one."""
+        return StateMachines(self.output(Output.STATE_MACHINE_ARN), self.outputs.get(Output.DELETE_STATE_MACHINE_ARN))
 
     def presets_parameter(self, override: str | None = None) -> str:
         return override or self.output(Output.PRESETS_PARAMETER)
