@@ -40,6 +40,7 @@ test: $(STAMP) $(CHROMIUM)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/engine.py $(PHOTOS)
+	$(if $(PHOTOS),$(BIN)/python benchmarks/render_vs_vips.py $(PHOTOS))
 
 synth: $(STAMP)
 	$(BIN)/imgfan synth

@@ -126,26 +126,41 @@ def _folder_names(files: list[str]) -> list[str]:
 
 
 def _render_variants(
-    data: bytes, name: str, folder: Path, run: _Run, focus: tuple[float, float] | None
+    data: bytes, name: str, folder: Path, run: _Run, focus: tuple[float, float] | None, source: _Analysed
 ) -> list[VariantResult]:
-    """Every preset's variant of one analysed source, written to ``folder``; failures recorded."""
+    """Every preset's variant of one analysed source, written to ``folder``; failures recorded.
+
+    Presets run from the smallest decode to the largest so that those landing on the same DCT
+    scale share one decode (``engine.shared``); the results keep the presets' order.
+    """
     from imgfan_core.engine import render_variant
+    from imgfan_core.engine.shared import decode_order
     from imgfan_core.keys import variant_key
 
-    results = []
+    results: dict[int, VariantResult] = {}
     folder.mkdir(parents=True, exist_ok=True)
     config = run.config
-    for preset in config.presets:
+    specs = [preset.to_spec() for preset in config.presets]
+    for index in decode_order(specs, source.upright):
+        spec = specs[index]
         try:
-            variant = render_variant(data, preset.to_spec(), config.limits.to_spec(), config.metadata.to_spec(),
-                                     focus=focus, overlay=run.overlays.get(preset.name))
+            variant = render_variant(data, spec, config.limits.to_spec(), config.metadata.to_spec(),
+                                     focus=focus, overlay=run.overlays.get(spec.name), shared=source.shared)
         except ImgfanError as exc:
-            results.append(VariantResult.failed(preset.name, ErrorRecord.from_exception(exc)))
+            results[index] = VariantResult.failed(spec.name, ErrorRecord.from_exception(exc))
             continue
-        key = variant_key("", name, preset.name, variant.format)
+        key = variant_key("", name, spec.name, variant.format)
         (folder / key.removeprefix(f"{name}/")).write_bytes(variant.data)
-        results.append(VariantResult.written(preset.name, key, variant))
-    return results
+        results[index] = VariantResult.written(spec.name, key, variant)
+    return [results[index] for index in range(len(specs))]
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    """What the presets of one source reuse from its analysis."""
+
+    upright: tuple[int, int]
+    shared: Any  # engine.shared.SharedDecode, imported with the engine
 
 
 def _render_one(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, Any]:
@@ -155,6 +170,7 @@ def _render_one(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, Any
     manifest records InvalidFocus.
     """
     from imgfan_core.engine import analyze, parse_focus
+    from imgfan_core.engine.shared import SharedDecode
 
     started = datetime.now(UTC)
     folder = out_dir / name
@@ -168,11 +184,13 @@ def _render_one(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, Any
     analysis, error, variants = None, None, ()
     try:
         point = parse_focus(run.focus)
-        analysis = analyze(data, config.limits.to_spec())
+        shared = SharedDecode(data)
+        analysis = analyze(data, config.limits.to_spec(), shared=shared)
     except ImgfanError as exc:
         error = ErrorRecord.from_exception(exc)
     else:
-        variants = tuple(_render_variants(data, name, folder, run, point))
+        source = _Analysed((analysis.width, analysis.height), shared)
+        variants = tuple(_render_variants(data, name, folder, run, point, source))
     inputs = ManifestInputs(
         source=SourceRef(_LOCAL_BUCKET, name, bytes=len(data)),
         output=OutputSettings(_LOCAL_BUCKET, "", config.output.cache_control),

@@ -27,6 +27,7 @@ from imgfan_core.engine import (
 from imgfan_core.engine.metadata import kept_exif
 from imgfan_core.engine.models import InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
 from imgfan_core.engine.overlay import OverlayImage, Placed, composite, prepare
+from imgfan_core.engine.shared import SharedDecode
 from imgfan_core.errors import PermanentImageError, UnsupportedImage
 
 if TYPE_CHECKING:
@@ -80,12 +81,13 @@ def _reported_orientation(image: Image.Image, applied: int) -> int:
     return original if isinstance(original, int) and 1 <= original <= 8 else applied
 
 
-def _decode_still(src: _Source, needed: tuple[float, float]) -> Image.Image:
+def _decode_still(src: _Source, needed: tuple[float, float], shared: SharedDecode | None = None) -> Image.Image:
     """One decode at the smallest JPEG scale covering ``needed`` (other formats: reduced after
-    decoding, see ``shrink``), upright, in a resample mode."""
+    decoding, see ``shrink``), upright, in a resample mode. ``shared`` may hand over the same
+    decode made for an earlier preset of this source."""
     image = src.image
     decode.draft(image, needed, src.orientation)
-    image = decode.load(image)
+    image = shared.load(image) if shared is not None else decode.load(image)
     image = colour.fix_cmyk_inversion(image)
     mode = image.mode
     try:
@@ -98,11 +100,11 @@ def _decode_still(src: _Source, needed: tuple[float, float]) -> Image.Image:
     return decode.upright(image, src.orientation)
 
 
-def analyze(data: bytes, limits: InputLimits) -> SourceInfo:
+def analyze(data: bytes, limits: InputLimits, *, shared: SharedDecode | None = None) -> SourceInfo:
     """Validate the source fully (header, limits and pixels) and describe it for the manifest."""
     src = _open(data, limits)
     tiny = geometry.plan(*src.upright, PLACEHOLDER_SOURCE_SIZE, PLACEHOLDER_SOURCE_SIZE, "inside")
-    pixels = _decode_still(src, tiny.scaled)
+    pixels = _decode_still(src, tiny.scaled, shared.of(data) if shared is not None else None)
     has_alpha = pixels.mode in ("LA", "RGBA")
     small = pixels.resize(tiny.crop, Image.Resampling.BOX, reducing_gap=2.0)
     small, _ = colour.to_srgb(small, src.icc)
@@ -224,12 +226,15 @@ def render_variant(
     *,
     focus: tuple[float, float] | None = None,
     overlay: OverlayImage | None = None,
+    shared: SharedDecode | None = None,
 ) -> RenderedVariant:
     """One preset's variant of ``data``.
 
     ``focus`` is the source's focal point (``parse_focus`` of its ``focus`` metadata): every cover
     crop is centred on it, whatever the preset's ``position``. ``overlay`` is the picture that the
     preset's ``overlay.image`` names, read by the caller; give it exactly when the preset has one.
+    ``shared`` (one per source, see ``engine.shared``) reuses a decode at the same DCT scale that
+    an earlier call made; the bytes are the same as without it.
     """
     src = _open(data, limits)
     alpha = colour.has_alpha(src.image)
@@ -242,7 +247,7 @@ def render_variant(
     if wants_animation and fmt in animation.ANIMATED_OUTPUTS:
         payload, (width, height) = _render_animation(src, job, limits, exif)
     else:
-        pixels = _decode_still(src, plan.scaled)
+        pixels = _decode_still(src, plan.scaled, shared.of(data) if shared is not None else None)
         box = _source_box(pixels, job)
         out, icc_out = _transform(pixels, job, src.icc, box=box)
         payload = quality.choose(preset.quality, fmt, out, lambda q: encode.encode(
