@@ -208,3 +208,15 @@ def test_warm_dispatchers_read_the_presets_once_per_cache_period(pipeline, fault
                 if name.endswith(" ssm GetParameter") and soak.short_name(name.split(" ")[0]) == "Dispatcher")
     # Uncached, each batch would read them: the .txt key is skipped only after the presets are loaded.
     assert reads <= workers * periods < batches
+
+
+def test_a_fault_plan_given_at_start_spares_the_deployment_and_then_applies(tmp_path):
+    """A custom resource killed mid-deploy would fail the whole stack: faults start once it is up."""
+    cloud = soak.CloudProcess("kill=1,seed=7", tmp_path, visibility=10)
+    try:
+        described = cloud.faults()
+    finally:
+        cloud.stop()
+    assert described["faults"] == "kill=1.0,seed=7"
+    assert described["injected"].get("kill", 0) == 0
+    assert described["sandboxes"]["cold_starts"] >= 1  # the bucket-notifications handler ran

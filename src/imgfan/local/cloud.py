@@ -164,8 +164,15 @@ class EmbeddedCloud:
             from imgfan.synth import synthesize
 
             assembly_dir = synthesize(context=context)
-        self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region, progress,
-                                    check=self._fail_on_function_errors, endpoint_url=self.endpoint_url)
+        # Faults are for the pipeline, not for CloudFormation: a custom resource killed mid-deploy
+        # never answers and the whole stack fails. The plan starts, streams fresh, once deployed.
+        plan = self.faults.plan
+        self.faults.set_plan(FaultPlan())
+        try:
+            self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region,
+                                        progress, check=self._fail_on_function_errors, endpoint_url=self.endpoint_url)
+        finally:
+            self.faults.set_plan(plan)
         let_browsers_read(self.client, self.outputs[Output.OUTPUT_BUCKET])
         return self.outputs
 
