@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 # Names what decides the bytes besides the inputs: bump ENGINE_REVISION when an engine change alters
 # the output for the same source and preset, so fingerprinted keys never receive new bytes.
-ENGINE_REVISION = "1"
+ENGINE_REVISION = "2"  # 2: AVIF encoded on one thread (its tiles no longer follow the CPU count)
 RENDERER = f"imgfan-engine/{ENGINE_REVISION} Pillow/{Image.__version__}"
 
 # Image.reduce() by an integer factor first while at least this much downscale remains for

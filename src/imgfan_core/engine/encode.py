@@ -17,7 +17,15 @@ WEB_SAFE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": 
 ALPHA_FORMATS = ("png", "webp", "avif", "gif")
 DEFAULT_QUALITY = {"jpeg": 80, "webp": 80, "avif": 60}
 DEFAULT_WEBP_METHOD = 4
+# libaom's speed (libavif's 0-10, 10 fastest): chosen with benchmarks/encoder_settings.py, README
+# "AVIF encoder speed".
 DEFAULT_AVIF_SPEED = 6
+# AVIF encoder threads. The resizer runs one variant per invocation with about one vCPU (1536 MB;
+# Lambda gives a full vCPU at 1,769 MB), so more threads cannot finish sooner. libavif also picks
+# its tile layout from the thread count (autotiling), so a fixed count keeps the bytes, and with
+# them fingerprinted keys, the same on a laptop and on Lambda. Pillow's default would be every
+# CPU the process may use.
+AVIF_THREADS = 1
 # zlib level 9 ("optimize") costs 3x the time of level 6 on photographic PNGs for about 1%
 # smaller files; worth it for icons and thumbnails, not for multi-megapixel variants.
 PNG_OPTIMIZE_MAX_PIXELS = 1_000_000
@@ -86,7 +94,7 @@ def save_options(
         return {"quality": quality or DEFAULT_QUALITY["webp"], "method": method}
     if fmt == "avif":
         speed = DEFAULT_AVIF_SPEED if effort is None else 10 - effort
-        return {"quality": quality or DEFAULT_QUALITY["avif"], "speed": speed}
+        return {"quality": quality or DEFAULT_QUALITY["avif"], "speed": speed, "max_threads": AVIF_THREADS}
     if fmt == "gif":
         return {"optimize": True}
     raise ValueError(f"unknown output format '{fmt}'")
