@@ -29,10 +29,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
-# Camera sizes, in megapixels: iPhone 12 MP, Samsung 50 MP, 108 MP and 200 MP (4:3), and sizes
-# at the default limits (25 MP: WebP; 50 MP: AVIF and HEIC; 100 MP: the other full-size decodes).
-SIZES = {12: (4032, 3024), 25: (5760, 4320), 50: (8160, 6120), 100: (11520, 8640), 108: (12000, 9000),
-         200: (16320, 12240)}
+# Camera sizes, in megapixels: iPhone 12 MP, a 24 MP (3:2) system camera, Samsung 50 MP, 108 MP
+# and 200 MP (4:3), and sizes at the default limits (25 MP: WebP; 50 MP: AVIF and HEIC; 100 MP:
+# the other full-size decodes).
+SIZES = {12: (4032, 3024), 24: (6000, 4000), 25: (5760, 4320), 50: (8160, 6120), 100: (11520, 8640),
+         108: (12000, 9000), 200: (16320, 12240)}
 # Megapixels measured per format by default: JPEG up to the largest phone photo, the others up
 # to their default limit (memory grows in a straight line, so two or three sizes tell the slope).
 FORMATS = {
