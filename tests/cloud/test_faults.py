@@ -70,6 +70,10 @@ def executions_of(pipeline, key: str) -> list[dict]:
     return found
 
 
+def injected_since(pipeline, before: dict, switch: str) -> int:
+    return pipeline.cloud.faults()["injected"].get(switch, 0) - before["injected"].get(switch, 0)
+
+
 def task_failures(pipeline, execution_arn: str) -> list[str]:
     events = pipeline.stepfunctions.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     return [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
@@ -120,17 +124,22 @@ def test_workers_that_die_while_idle_never_fail_an_invocation(pipeline, faults):
     for key in keys:
         upload(pipeline, key)
     results = [manifest(pipeline, key) for key in keys]
+    # The manifest is written before the finalizer returns, and a worker dies only after it has
+    # answered: count once both executions have ended.
+    ended = [wait_for(f"the execution of {key} to end",
+                      lambda key=key: [e for e in executions_of(pipeline, key) if e["status"] != "RUNNING"])[0]
+             for key in keys]
+    # Each of the 7 invocations per image (analyze, 5 presets, finalize) left its worker dead.
+    wait_for("an idle death after each of the 14 invocations",
+             lambda: injected_since(pipeline, before, "idle-kill") >= 2 * 7)
     after = pipeline.cloud.faults()
     faults("none")
     assert [r["status"] for r in results] == ["complete", "complete"]
-    for key in keys:
-        [execution] = executions_of(pipeline, key)
+    for execution in ended:
+        assert execution["status"] == "SUCCEEDED"
         assert task_failures(pipeline, execution["executionArn"]) == []
     assert after["event_source"].get("function_errors", 0) == before["event_source"].get("function_errors", 0)
-    # Each of the 7 invocations per image (analyze, 5 presets, finalize) left its worker dead,
-    # and the next invocation of that function found a dead worker and replaced it.
-    killed = after["injected"]["idle-kill"] - before["injected"].get("idle-kill", 0)
-    assert killed >= 2 * 7
+    # The next invocation of a function found a dead worker and replaced it.
     assert after["sandboxes"]["idle_deaths_replaced"] > before["sandboxes"].get("idle_deaths_replaced", 0)
 
 
