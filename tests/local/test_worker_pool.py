@@ -4,7 +4,7 @@ worker dies is chosen by the test, not by how soon the kernel reaps a killed pro
 from __future__ import annotations
 
 from imgfan.local.faults import FaultInjector
-from imgfan.local.sandbox import FunctionSpec, WorkerPool
+from imgfan.local.sandbox import FunctionSpec, NotDelivered, WorkerPool
 from imgfan.local.tally import Tally
 
 SPEC = FunctionSpec(name="probe", arn="arn:aws:lambda:us-east-1:123456789012:function:probe", handler="h.h",
@@ -21,6 +21,9 @@ class StandInWorker:
         return True
 
     def call(self, event, request_id, faults):
+        if self.dies == "killed-not-reaped":
+            self.alive = False  # the kill lands: the event never reaches the handler
+            raise NotDelivered
         self.calls += 1
         self.answered = self.dies != "in-invocation"
         self.alive = self.dies is None
@@ -67,3 +70,21 @@ def test_a_live_worker_is_reused_and_nothing_is_counted_as_dead():
         assert pool.invoke({})[1] is False
     assert len(started) == 1 and started[0].calls == 3
     assert "idle_deaths_replaced" not in tally.snapshot()
+
+
+def test_any_number_of_idle_workers_killed_but_not_yet_reaped_never_fail_an_invocation():
+    """Killed while idle, a worker still looks alive until the kernel reaps it: under load the
+    pool can hold several such workers, and an invocation must skip them all."""
+    pool, tally, started = pool_of("killed-not-reaped", "killed-not-reaped", None)
+    stale = [pool._checkout()[0], pool._checkout()[0]]
+    for worker in stale:
+        pool._checkin(worker)  # alive as far as poll() can tell
+    assert pool.invoke({}) == ({"served_by": id(started[2])}, False)
+    assert tally.snapshot()["idle_deaths_replaced"] == 2
+
+
+def test_two_fresh_workers_dying_before_the_event_fail_the_invocation():
+    pool, _, _ = pool_of("killed-not-reaped", "killed-not-reaped")
+    payload, errored = pool.invoke({})
+    assert errored and payload["errorType"] == "Runtime.ExitError"
+    assert "two fresh workers" in payload["errorMessage"]

@@ -187,10 +187,13 @@ class WorkerPool:
                 self._on_invoked(self.spec.name, time.monotonic() - started)
 
     def _deliver(self, event: Any, request_id: str, faults: SandboxFaults) -> tuple[Any, bool]:
-        # A worker found dead is replaced and the event handed to the new one; two in a row
+        # A worker found dead is replaced and the event handed to another. Any number of idle
+        # ones may be dead (a killed process looks alive until the kernel has reaped it, so
+        # several can wait in the pool); two *fresh* ones dying before they take the event
         # means something kills fresh workers, which the caller must hear about.
-        for _ in range(2):
-            worker = self._checkout()
+        fresh_deaths = 0
+        while fresh_deaths < 2:
+            worker, fresh = self._checkout()
             if worker is None:
                 return runtime_error("Runtime.ExitError", "Runtime exited during init", request_id), True
             try:
@@ -198,6 +201,7 @@ class WorkerPool:
             except NotDelivered:
                 self._tally.add("idle_deaths_replaced")
                 self._retire(worker)
+                fresh_deaths += fresh
                 continue
             self._checkin(worker)
             return payload, errored
@@ -209,15 +213,15 @@ class WorkerPool:
         kill_after = self._faults.uniform("kill", 0, KILL_WINDOW_SECONDS) if self._faults.roll("kill", name) else None
         return SandboxFaults(delay, kill_after, self._faults.roll("idle-kill", name))
 
-    def _checkout(self) -> WorkerProcess | None:
-        """An idle live worker, or a fresh one after its init; None if that init failed."""
+    def _checkout(self) -> tuple[WorkerProcess | None, bool]:
+        """(an idle live worker, False), or (a fresh one after its init, True); None if that init failed."""
         while True:
             try:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
             if worker.alive:
-                return worker
+                return worker, False
             self._tally.add("idle_deaths_replaced")
             self._retire(worker)
         worker = self._factory()
@@ -225,9 +229,9 @@ class WorkerPool:
         with self._lock:
             self._all.append(worker)
         if worker.wait_ready():
-            return worker
+            return worker, True
         self._retire(worker)
-        return None
+        return None, True
 
     def _checkin(self, worker: WorkerProcess) -> None:
         if worker.alive:
