@@ -242,16 +242,20 @@ class ImgfanStack(Stack):
             # The ASL is not valid JSON before substitution (MaxConcurrency is an unquoted number, the
             # error lists unquoted arrays: imgfan_core.errors holds them, once).
             definition_body=sfn.DefinitionBody.from_file(str(asl_file)),
-            definition_substitutions=substitutions | {
-                "TransientErrors": json.dumps(list(TRANSIENT_ERROR_NAMES)),
-                "CrashErrors": json.dumps(list(CRASH_ERROR_NAMES)),
-                "RetryMaxDelaySeconds": str(self.transient_retry.max_delay_seconds),
-                "RetryMaxAttempts": str(self.transient_retry.max_attempts),
-            },
+            definition_substitutions=substitutions | self._retry_substitutions(),
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             tracing_enabled=True,
             logs=log_options,
         )
+
+    def _retry_substitutions(self) -> dict[str, str]:
+        retry = self.transient_retry
+        return {
+            "TransientErrors": json.dumps(list(TRANSIENT_ERROR_NAMES)),
+            "CrashErrors": json.dumps(list(CRASH_ERROR_NAMES)),
+            "RetryMaxDelaySeconds": str(retry.max_delay_seconds),
+            "RetryMaxAttempts": str(retry.max_attempts),
+        }
 
     @property
     def transient_retry(self) -> TransientRetry:
