@@ -8,7 +8,7 @@ Fresh interpreters, CPU time (the machine is shared), alternating between:
   the copy a Lambda runtime ships;
 - ``layer``: the layer's copy (``.imgfan-cache/layer-deps``, built by any synth) with
   ``PYTHONDONTWRITEBYTECODE``, as a function meets it: the layer holds no ``.pyc`` (see
-  ``infra/bundling.py``) and Lambda's ``/opt`` is read-only, so every cold start compiles it;
+  ``imgfan/cdk/bundling.py``) and Lambda's ``/opt`` is read-only, so every cold start compiles it;
 - ``layer+pyc``: the same copy byte-compiled first by this interpreter, what shipping ``.pyc``
   for the runtime's exact Python would give.
 

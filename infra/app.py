@@ -12,10 +12,8 @@ from pathlib import Path
 from aws_cdk import App, Aspects
 
 from imgfan_core.errors import InvalidPresets
-from imgfan_core.presets import load_presets_file
 from imgfan_core.stack_names import STACK_NAME
 
-from infra.nag import apply_suppressions
 from infra.settings import SettingsError, read_settings
 from infra.stack import ImgfanStack
 
@@ -30,13 +28,10 @@ FEATURE_FLAGS = {
 
 def build(app: App) -> ImgfanStack:
     settings = read_settings(app.node.get_all_context(), Path.cwd())
-    presets = load_presets_file(settings.presets_file)
     stack = ImgfanStack(
-        app, STACK_NAME,
-        settings=settings, presets=presets.config, presets_text=presets.text.strip(),
+        app, STACK_NAME, settings=settings,
         description="imgfan: fan each uploaded image out into web-ready variants and a manifest",
     )
-    apply_suppressions(stack)
     if settings.nag:
         from cdk_nag import AwsSolutionsChecks
 

@@ -23,7 +23,7 @@ processor = BatchProcessor(event_type=EventType.SQS, model=S3EventQueueRecord, l
 stepfunctions = boto3.client("stepfunctions")
 
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
-# Deletes run in a state machine of their own (infra/stack.py): no Choice state billed per upload.
+# Deletes run in a state machine of their own (imgfan/cdk/construct.py): no Choice state billed per upload.
 DELETE_STATE_MACHINE_ARN = os.environ["DELETE_STATE_MACHINE_ARN"]
 PRESETS_PARAMETER_NAME = os.environ["PRESETS_PARAMETER_NAME"]
 OUTPUT_BUCKET = os.environ["OUTPUT_BUCKET"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from imgfan_core.stack_names import STACK_NAME
 
-INPUT_DIRS = ("infra", "statemachine", "functions", "src/imgfan_core")
+INPUT_DIRS = ("infra", "src/imgfan/cdk", "statemachine", "functions", "src/imgfan_core")
 VERSIONED = ("aws-cdk-lib", "constructs", "jsii", "cdk-nag", "pydantic")
 KEEP_ASSEMBLIES = 12
 
@@ -142,3 +142,23 @@ def synthesize(context: dict | None = None, outdir: str | Path | None = None, qu
         shutil.rmtree(work, ignore_errors=True)
     _prune(cache)
     return assembly
+
+
+def app_assembly(app: str, context: dict | None = None, progress=print) -> Path:
+    """A CDK app's cloud assembly, as ``cdk --app`` takes it: an assembly folder (``cdk.out``) as
+    it is, or a command (``python app.py``) run with ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON`` the
+    way the CDK CLI runs it, into a fresh folder."""
+    folder = Path(app)
+    if folder.is_dir():
+        if not (folder / "manifest.json").is_file():
+            raise SynthError(f"{folder} is not a cloud assembly (no manifest.json); run 'cdk synth' first")
+        return folder.resolve()
+    outdir = Path(tempfile.mkdtemp(prefix="imgfan-app-"))
+    progress(f"synthesizing {app!r} into {outdir}")
+    env = dict(os.environ, CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(_normalise_context(context, Path.cwd())))
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    result = subprocess.run(app, shell=True, env=env, capture_output=True, text=True)
+    if result.returncode != 0 or not (outdir / "manifest.json").is_file():
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        raise SynthError(f"{app!r} did not synthesize (exit {result.returncode}):\n" + "\n".join(lines[-25:]))
+    return outdir

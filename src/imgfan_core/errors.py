@@ -75,7 +75,7 @@ PERMANENT_ERROR_NAMES = tuple(
 )
 # Failures whose cause lies outside the image: throttling, a service that blinked, our own
 # TransientError (S3 SlowDown, a lost race). However long they last, the image is fine, so the
-# state machine waits them out with capped, jittered backoff (infra/retry.py sets how long).
+# state machine waits them out with capped, jittered backoff (imgfan/cdk/retry.py sets how long).
 # The Lambda names are those of AWS's recommended retrier for Lambda tasks, plus the throttle:
 # https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html
 TRANSIENT_ERROR_NAMES = (

@@ -1,4 +1,5 @@
-"""The dispatcher's input: SQS records whose body is an S3 event notification.
+"""The dispatcher's input: SQS records whose body is an S3 event notification, or the same event
+as EventBridge delivers it (a construct with ``trigger="eventbridge"``).
 
 Powertools' own models, relaxed where imgfan reads nothing: real S3 also sends identity,
 request and response details; S3 emulators (moto among them) leave those out, and a missing
@@ -19,6 +20,7 @@ from urllib.parse import quote_plus
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.models.s3 import (
     S3Bucket,
+    S3EventNotificationEventBridgeModel,
     S3Identity,
     S3Message,
     S3Model,
@@ -67,8 +69,35 @@ class S3TestEvent(BaseModel):
     Event: Literal["s3:TestEvent"]
 
 
+class S3EventBridgeNotification(S3EventNotificationEventBridgeModel):
+    """One S3 event as an EventBridge rule puts it on the queue
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html). Its key is the key
+    itself, not URL-encoded as in notifications; its event names are S3's notification names
+    ("ObjectCreated:" + the API that wrote it), so both shapes plan the same execution."""
+
+    def object_events(self) -> list[ObjectEvent]:
+        detail = self.detail
+        if self.detail_type == "Object Created":
+            name = f"ObjectCreated:{detail.reason or 'Put'}"
+        elif self.detail_type == "Object Deleted":
+            deleted = "DeleteMarkerCreated" if detail.deletion_type == "Delete Marker Created" else "Delete"
+            name = f"ObjectRemoved:{deleted}"
+        else:
+            return []
+        s3_object = detail.object
+        return [ObjectEvent(
+            name=name,
+            bucket=detail.bucket.name,
+            key=s3_object.key,
+            size=int(s3_object.size) if s3_object.size is not None else None,
+            etag=s3_object.etag or None,
+            version_id=_version_of(s3_object.version_id),
+            marker=s3_object.sequencer or self.time.isoformat(),
+        )]
+
+
 class S3EventQueueRecord(SqsRecordModel):
-    body: Json[S3Notification | S3TestEvent]  # type: ignore[assignment]
+    body: Json[S3Notification | S3EventBridgeNotification | S3TestEvent]  # type: ignore[assignment]
 
 
 def _object_event(record: S3NotificationRecord) -> ObjectEvent:

@@ -1,6 +1,6 @@
 """The AWS SDK a function runs must know the S3 requests the function sends.
 
-The layer bundles the pinned boto3/botocore (``infra/layer_requirements.txt``), and Lambda puts
+The layer bundles the pinned boto3/botocore (``src/imgfan/cdk/layer_requirements.txt``), and Lambda puts
 ``/opt/python`` ahead of the runtime's own SDK on ``sys.path``. Should a function still run on
 another botocore (deployed without the layer, say), one from before late 2024 does not know
 PutObject's ``IfMatch``/``IfNoneMatch``: the finalizer's compare-and-swap of the manifest would
@@ -30,5 +30,5 @@ def require_conditional_writes(s3: Any) -> None:
         raise SdkTooOld(
             f"botocore {botocore.__version__} ({botocore.__file__}) has no PutObject {' or '.join(missing)}: "
             "S3 conditional writes need a botocore from late 2024 or newer. Deploy this function with the "
-            "imgfan layer, which bundles the pinned SDK (infra/layer_requirements.txt)."
+            "imgfan layer, which bundles the pinned SDK (src/imgfan/cdk/layer_requirements.txt)."
         )

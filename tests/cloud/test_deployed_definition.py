@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from imgfan_core.errors import CRASH_ERROR_NAMES, PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
-from infra.retry import attempts_for
+from imgfan.cdk.retry import attempts_for
 from tests.conftest import TEST_STACK_CONTEXT
 
 pytestmark = pytest.mark.cloud

@@ -38,4 +38,4 @@ def test_an_sdk_from_before_conditional_writes_fails_naming_itself(s3_model, dro
     message = str(refused.value)
     assert f"botocore {botocore.__version__}" in message and botocore.__file__ in message
     assert " or ".join(dropped) in message
-    assert "infra/layer_requirements.txt" in message
+    assert "src/imgfan/cdk/layer_requirements.txt" in message

@@ -113,7 +113,7 @@ def test_layer_holds_an_aarch64_pillow_build_and_imgfan_core(standard):
 
 
 def _layer_pins() -> dict[str, str]:
-    lines = (Path(__file__).resolve().parents[2] / "infra" / "layer_requirements.txt").read_text().splitlines()
+    lines = (Path(__file__).resolve().parents[2] / "src" / "imgfan" / "cdk" / "layer_requirements.txt").read_text().splitlines()
     return dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
 
 

@@ -20,12 +20,12 @@ def _pins(lines) -> dict[str, str]:
 
 
 def test_every_layer_pin_is_the_pyproject_pin():
-    layer = _pins((REPO_ROOT / "infra" / "layer_requirements.txt").read_text().splitlines())
+    layer = _pins((REPO_ROOT / "src" / "imgfan" / "cdk" / "layer_requirements.txt").read_text().splitlines())
     project = _pins(tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
     assert {name: project.get(name) for name in layer} == layer
 
 
 def test_the_layer_pins_the_aws_sdk_the_functions_rely_on():
-    layer = _pins((REPO_ROOT / "infra" / "layer_requirements.txt").read_text().splitlines())
+    layer = _pins((REPO_ROOT / "src" / "imgfan" / "cdk" / "layer_requirements.txt").read_text().splitlines())
     assert {"boto3", "botocore", "s3transfer"} <= set(layer)
     assert layer["boto3"] == layer["botocore"], "boto3 X.Y.Z requires botocore X.Y.Z"

@@ -165,7 +165,7 @@ def test_the_shared_package_comes_from_the_deployed_layer_not_the_working_tree(l
 
 
 def _layer_pins() -> dict[str, str]:
-    lines = (REPO_ROOT / "infra" / "layer_requirements.txt").read_text().splitlines()
+    lines = (REPO_ROOT / "src" / "imgfan" / "cdk" / "layer_requirements.txt").read_text().splitlines()
     return {name.lower(): version for name, _, version in (line.partition("==") for line in lines)
             if version and not name.startswith("#")}
 

@@ -14,7 +14,7 @@ from imgfan.live import StateMachines, list_executions
 from imgfan.local.cloud import DEFAULT_PORT, LOCAL_CREDENTIALS, CloudError, EmbeddedCloud
 from imgfan.local.faults import ENVIRONMENT_VARIABLE, fault_plan_argument
 from imgfan.progress import Progress
-from imgfan_core.stack_names import STACK_NAME, Output
+from imgfan_core.stack_names import STACK_NAME, Output, construct_outputs
 
 # The bucket names CloudFormation gave this deployment, for shell commands to use by name.
 BUCKET_VARIABLES = {"IMGFAN_SOURCE_BUCKET": Output.SOURCE_BUCKET, "IMGFAN_OUTPUT_BUCKET": Output.OUTPUT_BUCKET}
@@ -31,6 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     up.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     up.add_argument("--presets", metavar="PATH", type=Path, help="presets file to deploy (default presets.json)")
+    up.add_argument("--app", metavar="APP",
+                    help="deploy your own CDK app instead of this repository's stack: a cloud assembly folder "
+                         "(cdk.out) or the command that synthesizes it, as for 'cdk --app' (e.g. 'python app.py')")
+    up.add_argument("--stack-name", default=STACK_NAME, help=f"the stack of --app to deploy (default {STACK_NAME})")
+    up.add_argument("--bucket", action="append", default=[], metavar="NAME",
+                    help="create this bucket before deploying, standing in for one your app imports "
+                         "(s3.Bucket.from_bucket_name); repeatable")
     up.add_argument("--context", "-c", action="append", type=context_pair, default=[], metavar="KEY=VALUE",
                     help="stack setting as for 'imgfan synth', e.g. -c presetsCacheSeconds=5 (repeatable)")
     up.add_argument("--faults", type=fault_plan_argument, default=os.environ.get(ENVIRONMENT_VARIABLE, ""),
@@ -46,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "credentials, the region and the bucket names of this deployment. "
                     'Use: eval "$(imgfan local env)"',
     )
+    env.add_argument("--stack-name", default=STACK_NAME, help=f"the deployed stack (default {STACK_NAME})")
     default_endpoint = f"http://127.0.0.1:{DEFAULT_PORT}"
     env.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or default_endpoint,
                      help=f"the embedded cloud (default $AWS_ENDPOINT_URL, else {default_endpoint})")
@@ -73,9 +81,9 @@ def run_up(args: argparse.Namespace) -> int:
     try:
         progress.say(f"starting the embedded cloud on {cloud.endpoint_url}")
         cloud.start()
-        outputs = cloud.deploy(progress=progress.say, context=stack_context(args))
+        outputs = _deploy(cloud, args, progress)
         cloud.start_poller()
-        console = mount_console(cloud, _local_presets(args))
+        console = mount_console(cloud, _local_presets(args), args.stack_name)
     except (CloudError, SynthError) as exc:
         cloud.stop()
         raise CommandError(str(exc)) from None
@@ -84,7 +92,7 @@ def run_up(args: argparse.Namespace) -> int:
         raise
     # Inside the try: a Ctrl-C that comes as soon as the prompt is out must stop, not interrupt.
     try:
-        _print_how_to_use(cloud, outputs, console)
+        _print_how_to_use(cloud, outputs, console, args.stack_name)
         if args.faults.active:
             print(f"Injecting faults: {args.faults.to_spec()} (GET {cloud.endpoint_url}/_imgfan/faults for counts)")
         _report_executions(cloud, StateMachines(outputs[Output.STATE_MACHINE_ARN],
@@ -101,7 +109,19 @@ def exports(environment: dict[str, str], outputs: dict[str, str]) -> list[str]:
     return lines + [f"export {name}={outputs[output]}" for name, output in BUCKET_VARIABLES.items()]
 
 
-def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str], console: str) -> None:
+def _deploy(cloud: EmbeddedCloud, args: argparse.Namespace, progress: Progress) -> dict[str, str]:
+    from imgfan.synth import app_assembly
+
+    for bucket in args.bucket:
+        progress.say(f"creating bucket {bucket} (stands in for your existing bucket)")
+        cloud.client("s3").create_bucket(Bucket=bucket)
+    if args.app is None:
+        return cloud.deploy(progress=progress.say, context=stack_context(args), stack_name=args.stack_name)
+    assembly = app_assembly(args.app, context=dict(args.context), progress=progress.say)
+    return cloud.deploy(assembly, stack_name=args.stack_name, progress=progress.say)
+
+
+def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str], console: str, stack_name: str) -> None:
     print()
     print(f"console: {console}")
     print("imgfan is running. In another shell (or: eval \"$(imgfan local env)\"):")
@@ -111,17 +131,17 @@ def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str], console: st
     print("  aws s3 ls --recursive s3://$IMGFAN_OUTPUT_BUCKET/")
     print("  imgfan executions list")
     print("Function logs, one file per deployed function:")
-    for name in _pipeline_functions(cloud):
+    for name in _pipeline_functions(cloud, stack_name):
         print(f"  {cloud.state_dir / 'logs' / name}.log")
     print("Bucket names change at every start; 'imgfan local env' prints today's.")
     print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
 
 
-def _pipeline_functions(cloud: EmbeddedCloud) -> list[str]:
+def _pipeline_functions(cloud: EmbeddedCloud, stack_name: str) -> list[str]:
     """This deployment's function names (the log files' names), the CDK custom resources left out."""
     names = [f["FunctionName"] for page in cloud.client("lambda").get_paginator("list_functions").paginate()
              for f in page["Functions"]]
-    return sorted(n for n in names if n.startswith(f"{STACK_NAME}-") and "BucketNotificationsHandler" not in n)
+    return sorted(n for n in names if n.startswith(f"{stack_name}-") and "BucketNotificationsHandler" not in n)
 
 
 def _report_executions(cloud: EmbeddedCloud, machines: StateMachines, progress: Progress) -> None:
@@ -156,12 +176,12 @@ def run_env(args: argparse.Namespace) -> int:
     cloudformation = boto3.client("cloudformation", endpoint_url=args.endpoint_url, region_name=about["region"],
                                   **LOCAL_CREDENTIALS)
     try:
-        stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+        stack = cloudformation.describe_stacks(StackName=args.stack_name)["Stacks"][0]
     except (ClientError, BotoCoreError) as exc:
         raise CommandError(
-            f"the embedded cloud at {args.endpoint_url} has no stack {STACK_NAME} yet: {exc}"
+            f"the embedded cloud at {args.endpoint_url} has no stack {args.stack_name} yet: {exc}"
         ) from None
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    outputs = construct_outputs({o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])})
     for line in exports(environment, outputs):
         print(line)
     print(f"# console: {about['url']}")

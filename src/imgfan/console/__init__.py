@@ -48,10 +48,11 @@ class _SharedClients:
             return self._clients[service]
 
 
-def mount_console(cloud: Any, presets_path: Path | None = None) -> str:
+def mount_console(cloud: Any, presets_path: Path | None = None, stack_name: str | None = None) -> str:
     """Serve the console on the embedded cloud ``cloud`` (started and deployed); returns its URL."""
     from imgfan.console.app import ConsoleApp
     from imgfan.live import Stack
 
-    cloud.mount(is_console_request, ConsoleApp(Stack(_SharedClients(cloud)), presets_path))
+    stack = Stack(_SharedClients(cloud)) if stack_name is None else Stack(_SharedClients(cloud), stack_name)
+    cloud.mount(is_console_request, ConsoleApp(stack, presets_path))
     return console_url(cloud.endpoint_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -13,10 +14,11 @@ from imgfan.console.address import about_console
 from imgfan.live.errors import MissingOutput, StackNotFound
 from imgfan.live.executions import StateMachines
 from imgfan_core.presets import PresetsConfig
-from imgfan_core.stack_names import STACK_NAME, Output
+from imgfan_core.stack_names import STACK_NAME, Output, construct_outputs
 
-# CDK's logical ids start with the construct id (infra/stack.py: "Dispatcher").
-DISPATCHER_LOGICAL_ID = "Dispatcher"
+# CDK's logical ids are the construct path and a hash (imgfan/cdk/construct.py: "Dispatcher"; an
+# app's ImageVariants with id "Images" gives "ImagesDispatcher…").
+DISPATCHER_LOGICAL_ID = re.compile(r"[A-Za-z0-9]*Dispatcher[0-9A-F]{8}")
 
 
 class Clients(Protocol):
@@ -49,7 +51,7 @@ class Stack:
             if exc.response.get("Error", {}).get("Code") != "ValidationError":
                 raise
             raise StackNotFound(self.name, self.cloud.endpoint_url or "AWS", exc, self._region_hint()) from exc
-        return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+        return construct_outputs({o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])})
 
     def _region_hint(self) -> str | None:
         """The embedded cloud runs in one region; name it when the CLI asked another."""
@@ -91,7 +93,7 @@ class Stack:
             for page in resources.paginate(StackName=self.name):
                 for resource in page["StackResourceSummaries"]:
                     if (resource["ResourceType"] == "AWS::Lambda::Function"
-                            and resource["LogicalResourceId"].startswith(DISPATCHER_LOGICAL_ID)):
+                            and DISPATCHER_LOGICAL_ID.fullmatch(resource["LogicalResourceId"])):
                         configuration = self.client("lambda").get_function_configuration(
                             FunctionName=resource["PhysicalResourceId"])
                         return configuration.get("Environment", {}).get("Variables", {})

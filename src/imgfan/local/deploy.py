@@ -18,6 +18,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from imgfan_core.stack_names import construct_outputs
+
 # What `cdk bootstrap` creates with the default qualifier; the template names both.
 BOOTSTRAP_QUALIFIER = "hnb659fds"
 BOOTSTRAP_VERSION_PARAMETER = f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version"
@@ -223,7 +225,7 @@ def deploy_stack(session_clients: Any, assembly_dir: Path, stack_name: str, acco
         if time.monotonic() > deadline:
             raise DeployError(f"stack {stack_name} still {status} after {timeout:.0f}s")
         time.sleep(0.5)
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return construct_outputs({o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])})
 
 
 def default_account_region() -> tuple[str, str]:

@@ -20,12 +20,10 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
+from imgfan.cdk.assets import CORE_PACKAGE, LAYER_REQUIREMENTS, cache_dir
 from imgfan.synth import digest_tree
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CORE_PACKAGE = REPO_ROOT / "src" / "imgfan_core"
-LAYER_REQUIREMENTS = Path(__file__).resolve().parent / "layer_requirements.txt"
-CACHE_ROOT = REPO_ROOT / ".imgfan-cache" / "layer-deps"
+CACHE_ROOT = cache_dir() / "layer-deps"
 
 PYTHON_VERSION = "3.12"
 # Lambda's python3.12 runtime runs on Amazon Linux 2023 (glibc 2.34): newer manylinux tags

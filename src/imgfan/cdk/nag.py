@@ -3,8 +3,15 @@ acceptable; the tests fail on any unsuppressed error, so a new finding needs a n
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Stack
-from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct, IConstruct
+
+try:
+    from cdk_nag import NagPackSuppression, NagSuppressions
+except ImportError:  # an app that does not run cdk-nag needs no suppressions
+    NagPackSuppression = NagSuppressions = None  # type: ignore[assignment,misc]
 
 RUNTIME_REASON = (
     "Python 3.12 is pinned on purpose: the shared layer's native wheels (Pillow, pillow-heif, "
@@ -24,48 +31,68 @@ VERSIONS_REASON = (
     "CDK's grantInvoke adds '<function ARN>:*' so that qualified invocations (versions/aliases) of "
     "the functions each state machine runs work; the action is only lambda:InvokeFunction."
 )
-OBJECT_ARN = r"/^Resource::(<(Source|Output)Bucket[0-9A-F]+\.Arn>|arn:<AWS::Partition>:s3:::[^/]+)\/.*\*$/g"
-FUNCTION_VERSIONS = r"/^Resource::<(Resizer|Finalizer|Cleaner)[0-9A-F]+\.Arn>:\*$/g"
+VPC_REASON = (
+    "Lambda in a VPC needs AWSLambdaVPCAccessExecutionRole's ec2:*NetworkInterface* actions to attach and "
+    "detach its network interfaces; CDK adds the policy with vpc=, and those EC2 actions have no resource-level "
+    "scoping (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions)."
+)
+# Logical ids carry the construct's id in front ("ImagesSourceBucket…") unless it is "Default".
+OBJECT_ARN = r"/^Resource::(<[A-Za-z0-9]*(Source|Output)Bucket[0-9A-F]+\.Arn>|arn:<AWS::Partition>:s3:::[^/]+)\/.*\*$/g"
+FUNCTION_VERSIONS = r"/^Resource::<[A-Za-z0-9]*(Resizer|Finalizer|Cleaner)[0-9A-F]+\.Arn>:\*$/g"
+NOTIFICATIONS_HANDLER_REASON = (
+    "CDK's own S3 bucket-notifications custom resource (runs once per deployment to configure notifications); "
+    "its role and the AWSLambdaBasicExecutionRole managed policy are created by aws-cdk-lib and cannot be "
+    "customised."
+)
 
 
-def _suppress(stack: Stack, path: str, rule: str, reason: str, applies_to: list | None = None) -> None:
-    node = stack.node.try_find_child(path.split("/")[0])
+def _suppress(scope: Construct, path: str, rule: str, reason: str, applies_to: list | None = None) -> None:
+    """Suppress ``rule`` on the resource at ``path`` below ``scope``, if the resource exists."""
+    node: IConstruct | None = scope
+    for part in path.split("/"):
+        node = node.node.try_find_child(part) if node is not None else None
     if node is None:
         return
-    full = f"/{stack.stack_name}/{path}"
     suppression = NagPackSuppression(id=rule, reason=reason, applies_to=applies_to)
-    NagSuppressions.add_resource_suppressions_by_path(stack, full, [suppression])
+    NagSuppressions.add_resource_suppressions(node, [suppression])
 
 
-def apply_suppressions(stack: Stack) -> None:
+def apply_suppressions(images: Any) -> None:
+    """Every suppression an ``ImageVariants`` needs, each with its reason. A no-op when cdk-nag is
+    not installed: the suppressions are cdk-nag's own metadata, read only when it runs."""
+    if NagSuppressions is None:
+        return
+    options = images.options
     for fn in ("Dispatcher", "Resizer", "Finalizer", "Cleaner"):
-        _suppress(stack, f"{fn}/Resource", "AwsSolutions-L1", RUNTIME_REASON)
-        _suppress(stack, f"{fn}Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", XRAY_REASON, ["Resource::*"])
+        _suppress(images, f"{fn}/Resource", "AwsSolutions-L1", RUNTIME_REASON)
+        _suppress(images, f"{fn}Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", XRAY_REASON, ["Resource::*"])
+        if images.in_vpc:
+            _suppress(images, f"{fn}Role/Resource", "AwsSolutions-IAM4", VPC_REASON,
+                      ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"])
     for fn in ("Resizer", "Finalizer", "Cleaner"):
-        _suppress(stack, f"{fn}Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", OBJECTS_REASON,
+        _suppress(images, f"{fn}Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", OBJECTS_REASON,
                   [{"regex": OBJECT_ARN}])
     for machine in ("StateMachine", "DeleteStateMachine"):
-        _suppress(stack, f"{machine}/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", XRAY_REASON, ["Resource::*"])
-        _suppress(stack, f"{machine}/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", VERSIONS_REASON,
+        _suppress(images, f"{machine}/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", XRAY_REASON, ["Resource::*"])
+        _suppress(images, f"{machine}/Role/DefaultPolicy/Resource", "AwsSolutions-IAM5", VERSIONS_REASON,
                   [{"regex": FUNCTION_VERSIONS}])
-        if stack.settings.workflow_type != "EXPRESS":
-            _suppress(stack, f"{machine}/Resource", "AwsSolutions-SF1",
+        if options.workflow_type != "EXPRESS":
+            _suppress(images, f"{machine}/Resource", "AwsSolutions-SF1",
                       "Standard workflows keep the full execution history (every state's input and output) in "
                       "Step Functions for 90 days, which the console shows; copying it to CloudWatch Logs would "
                       "double the cost without adding information. Express workflows log ALL (see workflowType).")
-    if not stack.settings.access_logs:
+    if not options.access_logs:
         for bucket in ("SourceBucket", "OutputBucket"):
-            _suppress(stack, f"{bucket}/Resource", "AwsSolutions-S1",
-                      "Server access logging was switched off on purpose with the context setting "
-                      "accessLogs=false (e.g. a throwaway test account); the default stack logs both buckets.")
-    if stack.settings.cdn:
-        _suppress_cdn(stack)
+            _suppress(images, f"{bucket}/Resource", "AwsSolutions-S1",
+                      "Server access logging was switched off on purpose with the setting access_logs=False "
+                      "(e.g. a throwaway test account); by default both created buckets are logged.")
+    if options.cdn:
+        for rule, reason in CDN_REASONS.items():
+            _suppress(images, "Cdn/Resource", rule, reason)
+    stack = Stack.of(images)
     for child in stack.node.children:
         if child.node.id.startswith("BucketNotificationsHandler"):
-            _suppress(stack, f"{child.node.id}/Role/Resource", "AwsSolutions-IAM4",
-                      "CDK's own S3 bucket-notifications custom resource (runs once per deployment to "
-                      "configure notifications); its role and the AWSLambdaBasicExecutionRole managed policy "
-                      "are created by aws-cdk-lib and cannot be customised.")
+            _suppress(stack, f"{child.node.id}/Role/Resource", "AwsSolutions-IAM4", NOTIFICATIONS_HANDLER_REASON)
 
 
 CDN_REASONS = {
@@ -83,7 +110,3 @@ CDN_REASONS = {
                          "an ACM certificate is added. Viewers are HTTPS only either way.",
 }
 
-
-def _suppress_cdn(stack: Stack) -> None:
-    for rule, reason in CDN_REASONS.items():
-        _suppress(stack, "Cdn/Resource", rule, reason)
