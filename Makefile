@@ -1,5 +1,5 @@
-# Two entry points for users: `make demo` and `make test`. Both bootstrap .venv on first use
-# and reinstall only when pyproject.toml changes.
+# Two entry points for users: `make demo` and `make test`; `make docs` serves the documentation.
+# Each bootstraps .venv on first use and reinstalls only when pyproject.toml changes.
 # bash with pipefail: an install step piped into grep still fails when the install fails.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test bench synth clean
+.PHONY: demo test docs bench synth clean
 
 $(STAMP): pyproject.toml
 	@command -v node >/dev/null || { echo "Node.js 20+ is required (CDK synthesis uses jsii)."; exit 1; }
@@ -37,6 +37,11 @@ demo: $(STAMP)
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
+# The site at http://127.0.0.1:8000/, rebuilt on every save. NO_MKDOCS_2_WARNING silences
+# Material's end-of-life banner, printed on every build (it is not a build warning).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/engine.py $(PHOTOS)
@@ -46,4 +51,4 @@ synth: $(STAMP)
 	$(BIN)/imgfan synth
 
 clean:
-	rm -rf $(VENV) cdk.out .imgfan-cache imgfan-demo
+	rm -rf $(VENV) cdk.out .imgfan-cache imgfan-demo site

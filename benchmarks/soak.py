@@ -12,7 +12,7 @@ like any S3 client:
 4. **burst**: ``--burst`` new uploads at once while StartExecution is throttled harder.
 
 Duplicate deliveries, killed workers, S3 and Lambda errors come from the fault plan
-(``--faults``, README "Fault injection"). Manifests are noticed through an S3 notification of the
+(``--faults``, docs/fault-injection.md). Manifests are noticed through an S3 notification of the
 output bucket to a queue of the soak's own. At the end it checks: a manifest per upload with
 the right status, exactly one execution per distinct event, empty queues, no orphan or leftover
 outputs (every object in a source's output folder is named by its current manifest or by the

@@ -77,7 +77,7 @@ def main() -> int:
             for label, execution in runs.items():
                 events = history(stepfunctions, execution["executionArn"])
                 names = entered(events)
-                # The history's JSON size is what Express logs at level ALL (README cost table).
+                # The history's JSON size is what Express logs at level ALL (docs/cost.md).
                 size = len(json.dumps(events, default=str)) / 1000
                 print(f"{label:<12} {execution['status']:<10} {len(names):>11} {len(events):>6} {size:>7.1f}  "
                       f"{', '.join(names)}")

@@ -1,6 +1,6 @@
 """Entry point of the CDK app: ``python -m infra.app`` (what cdk.json runs).
 
-Context settings are documented in README.md ("Context settings") and parsed in ``infra.settings``. A bad
+Context settings are documented in docs/deploy/settings.md and parsed in ``infra.settings``. A bad
 presets file or setting stops synthesis with one line naming the field, not a traceback.
 """
 

@@ -99,7 +99,7 @@ def _did_you_mean(key: str) -> str:
     close = difflib.get_close_matches(key.lower(), by_lower, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{by_lower[close[0]]}'?"
-    return f"the settings are {', '.join(SETTING_KEYS)} (README.md, 'Context settings')"
+    return f"the settings are {', '.join(SETTING_KEYS)} (docs/deploy/settings.md)"
 
 
 def _describe(error: ErrorDetails) -> str:

@@ -23,7 +23,7 @@ TEST_STACK_CONTEXT = {"presetsCacheSeconds": "1", "retryMaxDelaySeconds": "3", "
 
 class IamDenials:
     """The embedded cloud's IAM audit as a test oracle: a call a function's role does not allow
-    fails the test during which it was made (README "What the stack may do")."""
+    fails the test during which it was made (docs/deploy/iam.md)."""
 
     def __init__(self, audit):
         self.audit = audit

@@ -20,8 +20,9 @@ from imgfan_core.storage import read_overlay, read_source, write_object
 logger = Logger()
 tracer = Tracer()
 s3 = boto3.client("s3")
-# A sixth of the function's memory: the engine's own peak stays far below the rest (README
-# "Input limits"), and one image's analyze and presets often land on the same warm sandbox.
+# A sixth of the function's memory: the engine's own peak stays far below the rest
+# (docs/engine/features.md, "Input limits, set from measured memory"), and one image's analyze and
+# presets often land on the same warm sandbox.
 sources = SourceCache(int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1536")) * 1024 * 1024 // 6)
 
 

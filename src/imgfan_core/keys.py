@@ -2,7 +2,7 @@
 
 Deterministic output keys make a retry overwrite instead of duplicate; a deterministic
 execution name turns a duplicate SQS delivery into ``ExecutionAlreadyExists``. A fingerprinted
-variant key names the exact bytes behind it, so it can be cached forever (DESIGN §4).
+variant key names the exact bytes behind it, so it can be cached forever (docs/design.md §4).
 """
 
 from __future__ import annotations

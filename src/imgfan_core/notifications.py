@@ -1,4 +1,4 @@
-"""Telling applications: one EventBridge event per manifest written or folder deleted (DESIGN §6).
+"""Telling applications: one EventBridge event per manifest written or folder deleted (docs/design.md §6).
 
 The manifest is written first and stays the truth; the event only points at it. A failed
 PutEvents raises TransientError, so Step Functions retries the finalizer (which rewrites the

@@ -412,7 +412,7 @@ class Limits(_Strict):
         default=InputLimits.max_full_decode_pixels,
         gt=0,
         description="Refuse sources that must be decoded at full size (PNG, WebP, GIF, TIFF, AVIF, HEIC and "
-        "progressive JPEG) with more pixels; set from the resizer's memory (see the README).",
+        "progressive JPEG) with more pixels; set from the resizer's memory (see docs/engine/features.md).",
     )
 
     def to_spec(self) -> InputLimits:

@@ -1,6 +1,6 @@
 """Making a manifest the current one, and removing the variants no manifest can lead to.
 
-The manifest is the one mutable pointer (DESIGN §4). Three rules keep every current manifest's
+The manifest is the one mutable pointer (docs/design.md §4). Three rules keep every current manifest's
 variants in place while uploads of one key race each other:
 
 1. **Only the current object gets a manifest.** Before writing, the finalizer looks at the source

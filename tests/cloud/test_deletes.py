@@ -1,5 +1,5 @@
-"""Deletes remove outputs only when the image is really gone (README "Deletes, versions and
-out-of-order events"), on the embedded cloud.
+"""Deletes remove outputs only when the image is really gone (docs/how-it-works.md, "Deletes,
+versions and out-of-order events"), on the embedded cloud.
 
 S3 notifications arrive at least once and in no guaranteed order; on a versioned bucket a
 permanent delete may concern an old version. moto sends no notification for a version's

@@ -40,7 +40,7 @@ def pipeline(tmp_path_factory):
 def faults(pipeline):
     before = len(pipeline.cloud.faults()["denied"])
     yield pipeline.cloud.faults
-    # This cloud is not the suite's: its IAM audit is read here (README "What the stack may do").
+    # This cloud is not the suite's: its IAM audit is read here (docs/deploy/iam.md).
     denied = [soak._denial(d) for d in pipeline.cloud.faults("none")["denied"][before:]]
     assert denied == [], "calls that the function's own role does not allow"
 

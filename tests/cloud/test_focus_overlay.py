@@ -1,5 +1,5 @@
 """The resizer reads a source's focal point from its S3 metadata and a preset's overlay picture
-from the source bucket (DESIGN §3), on the embedded cloud."""
+from the source bucket (docs/design.md §3), on the embedded cloud."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Fingerprinted keys and generations on the embedded cloud, and the completion events a
-subscribed SQS queue receives (DESIGN §4 and §6)."""
+subscribed SQS queue receives (docs/design.md §4 and §6)."""
 
 from __future__ import annotations
 

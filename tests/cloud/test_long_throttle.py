@@ -1,4 +1,4 @@
-"""A throttle that outlasts quick retries loses no image (README "Long throttles").
+"""A throttle that outlasts quick retries loses no image (docs/how-it-works.md, "Long throttles and outages").
 
 On AWS a burst meets the account's Lambda concurrency and Invoke answers 429 for as long as the
 backlog lasts. The state machine waits such errors out with capped, jittered backoff; the test

@@ -1,8 +1,9 @@
 """The pipeline when S3 answers 403 AccessDenied, not 404, for a missing key (`missing-key-403`).
 
 S3 does so for a caller without s3:ListBucket, and whether the roles' prefix-conditioned grant
-counts is not documented (README "What the stack may do"). Each test turns the switch on for the
-functions of the session's deployed stack, over HTTP, and off again in a ``finally``.
+counts is not documented (docs/deploy/iam.md, "A missing key, 404 or 403"). Each test turns the
+switch on for the functions of the session's deployed stack, over HTTP, and off again in a
+``finally``.
 """
 
 from __future__ import annotations

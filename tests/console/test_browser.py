@@ -1,6 +1,7 @@
 """The console in a real browser: Debian's Chromium driven by Playwright, against the embedded cloud.
 
-Set IMGFAN_SCREENSHOT=1 to write docs/console-execution.png (the README's screenshot) as well.
+Set IMGFAN_SCREENSHOT=1 to write docs/console-execution.png as well (the screenshot on docs/console.md
+and in README.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The event queue keeps messages 14 days, SQS's longest: a backfill's backlog waits there for a
-paused or throttled dispatcher (README "Backfill")."""
+paused or throttled dispatcher (docs/backfill.md)."""
 
 FOURTEEN_DAYS_S = 14 * 24 * 3600
 

@@ -11,7 +11,7 @@ import pytest
 from infra.settings import SettingsError, read_settings
 
 CWD = Path("/project")
-# README.md, "Context settings".
+# The defaults as docs/deploy/settings.md lists them.
 DEFAULTS = {
     "presets_file": CWD / "presets.json",
     "workflow_type": "STANDARD",

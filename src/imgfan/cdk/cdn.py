@@ -1,4 +1,4 @@
-"""The optional CDN in front of the output bucket (``-c cdn=true``, DESIGN §7).
+"""The optional CDN in front of the output bucket (``-c cdn=true``, docs/design.md §7).
 
 CloudFront reads the private bucket through origin access control (not the legacy OAI): the
 bucket policy CDK writes lets only this distribution read, by ``AWS:SourceArn``. Variants are

@@ -441,7 +441,7 @@ class ImageVariants(Construct):
             max_batching_window=Duration.seconds(BATCH_WINDOW_S),
             report_batch_item_failures=True,
             # A burst then queues in SQS instead of turning into throttled StartExecution calls
-            # (README "Capacity").
+            # (docs/capacity.md).
             max_concurrency=self.options.dispatcher_max_concurrency,
         ))
         self.dispatcher.add_environment("STATE_MACHINE_ARN", self.state_machine.state_machine_arn)

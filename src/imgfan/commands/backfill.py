@@ -46,9 +46,9 @@ from imgfan_core.stack_names import Output
 
 DEFAULT_MAX_EXECUTIONS = 100
 # Messages a second: below what a Standard workflow sustains at 5 presets (~185 uploads/s, and
-# StartExecution's 300/s), so uploads keep flowing during a backfill (README "Capacity").
+# StartExecution's 300/s), so uploads keep flowing during a backfill (docs/capacity.md).
 DEFAULT_RATE = 100
-# What one dispatcher hands over a second on AWS (README "Capacity"), and its default count.
+# What one dispatcher hands over a second on AWS (docs/capacity.md), and its default count.
 RECORDS_PER_DISPATCHER_S = 35
 DEFAULT_DISPATCHERS = 10
 # The stack's default presetsCacheSeconds, when the dispatcher's environment cannot be read; and
@@ -284,7 +284,7 @@ def _print_queue(stack: Stack, queue_url: str) -> None:
     seconds = waiting / (dispatchers * RECORDS_PER_DISPATCHER_S)
     print(f"{waiting} message(s) wait in the event queue: on AWS, {dispatchers} dispatchers{assumed} at "
           f"~{RECORDS_PER_DISPATCHER_S} records/s each hand them over in about {_duration(seconds)}; "
-          "the renders follow at the pipeline's pace (README 'Capacity')")
+          "the renders follow at the pipeline's pace (docs/capacity.md)")
     if waiting:
         print("note: new uploads wait behind these messages in the same queue; "
               "a --rate below the pipeline's capacity lets them interleave")

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="stack setting as for 'imgfan synth', e.g. -c presetsCacheSeconds=5 (repeatable)")
     up.add_argument("--faults", type=fault_plan_argument, default=os.environ.get(ENVIRONMENT_VARIABLE, ""),
                     metavar="SPEC", help="inject faults, e.g. kill=0.05,s3-error=0.02 "
-                                         f"(default: ${ENVIRONMENT_VARIABLE}; README 'Fault injection')")
+                                         f"(default: ${ENVIRONMENT_VARIABLE}; docs/fault-injection.md)")
     up.add_argument("--enforce-iam", action="store_true",
                     help="answer a function's call that its role does not allow 403 AccessDenied, as AWS would "
                          "(default: record it in GET /_imgfan/faults and let it through)")

@@ -11,7 +11,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "synth", help="synthesize the CDK stack and print the template path",
         description="Synthesize the Imgfan CDK stack (cached under .imgfan-cache/synth) and print the "
-                    "path of Imgfan.template.json. Context settings are listed in README.md, section 'Context settings'.",
+                    "path of Imgfan.template.json. Context settings are listed in docs/deploy/settings.md.",
     )
     parser.add_argument("--context", "-c", action="append", type=context_pair, default=[], metavar="KEY=VALUE",
                         help="CDK context setting, e.g. workflowType=EXPRESS (repeatable)")

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, fields
 
 ENVIRONMENT_VARIABLE = "IMGFAN_FAULTS"
 
-# Switch name -> what it does; the README's table says the same in more words.
+# Switch name -> what it does; docs/fault-injection.md's table says the same in more words.
 SWITCHES = {
     "lambda-error": "fraction of Lambda Invoke calls answered 500 ServiceException before the function runs",
     "throttle-lambda": "fraction of Lambda Invoke calls answered 429 TooManyRequestsException",

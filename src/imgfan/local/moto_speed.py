@@ -1,7 +1,7 @@
 """Where the embedded cloud's own CPU time went, and the patches that took it back.
 
 Profiled under load (``benchmarks/soak.py``; cProfile per thread and per-process CPU from /proc,
-README "Capacity"): before these patches the process running moto spent about 0.56 CPU s per
+docs/capacity.md): before these patches the process running moto spent about 0.56 CPU s per
 image, as much as the resizer's engine. None of them changes what any API answers; each only
 stops moto redoing work whose result cannot change:
 

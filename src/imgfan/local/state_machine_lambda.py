@@ -1,7 +1,7 @@
 """Step Functions' Lambda tasks reach the Lambda service in-process instead of over loopback HTTP.
 
 moto's interpreter builds a boto3 Lambda client for every task and calls Invoke on
-``http://localhost:$MOTO_PORT``. Measured on the soak (README "Capacity"), that round trip cost
+``http://localhost:$MOTO_PORT``. Measured on the soak (docs/capacity.md), that round trip cost
 about 5 ms of botocore in the interpreter plus 3 ms of werkzeug, Flask and moto in the server per
 invocation, seven invocations per image, all in the one process that also runs every other
 service. ``InProcessLambdaClient`` answers the same Invoke the way moto's ``LambdaResponse.invoke``

@@ -17,8 +17,8 @@ WEB_SAFE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": 
 ALPHA_FORMATS = ("png", "webp", "avif", "gif")
 DEFAULT_QUALITY = {"jpeg": 80, "webp": 80, "avif": 60}
 DEFAULT_WEBP_METHOD = 4
-# libaom's speed (libavif's 0-10, 10 fastest): chosen with benchmarks/encoder_settings.py, README
-# "AVIF encoder speed".
+# libaom's speed (libavif's 0-10, 10 fastest): chosen with benchmarks/encoder_settings.py,
+# docs/engine/quality.md "AVIF encoder speed".
 DEFAULT_AVIF_SPEED = 6
 # AVIF encoder threads. The resizer runs one variant per invocation with about one vCPU (1536 MB;
 # Lambda gives a full vCPU at 1,769 MB), so more threads cannot finish sooner. libavif also picks

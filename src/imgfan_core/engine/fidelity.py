@@ -11,7 +11,7 @@ fitted against the ``ssimulacra2`` package by ``benchmarks/quality.py --fit``, w
 reports how closely the estimate tracks it.
 
 Small variants simply have fewer scales. (SSIMULACRA2 itself shifts its weights when an image
-under 256 pixels a side lacks scales, so its scores of thumbnails run low; see the README.)
+under 256 pixels a side lacks scales, so its scores of thumbnails run low; see docs/engine/quality.md.)
 """
 
 from __future__ import annotations

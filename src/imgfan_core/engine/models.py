@@ -80,10 +80,10 @@ class RenderSpec(FlatRecord):
 class InputLimits(FlatRecord):
     """Sources over any limit are refused with ImageTooLarge before their pixels are decoded.
 
-    The defaults come from measured peak memory (``benchmarks/memory.py``, README "Engine
-    features"): a baseline JPEG is decoded at 1/2, 1/4 or 1/8 scale, so a 200 MP phone photo
-    costs little; every other source (and a progressive JPEG, whose coefficients libjpeg keeps
-    whole) is held at full size, so it gets a limit of its own.
+    The defaults come from measured peak memory (``benchmarks/memory.py``, docs/engine/features.md
+    "Input limits, set from measured memory"): a baseline JPEG is decoded at 1/2, 1/4 or 1/8
+    scale, so a 200 MP phone photo costs little; every other source (and a progressive JPEG,
+    whose coefficients libjpeg keeps whole) is held at full size, so it gets a limit of its own.
     """
 
     max_input_pixels: int = 268_402_689
