@@ -18,7 +18,15 @@ from doc_pages import DOCS, REPO_ROOT, blocks, commands, pages
 
 GETTING_STARTED = {command.bare for command in commands(DOCS / "getting-started.md")}
 
+EXAMPLE_TEST = "tests/examples/test_existing_bucket_example.py"
 RUN_ELSEWHERE: dict[str, list[tuple[str, str]]] = {
+    "python -m build": [(EXAMPLE_TEST, '"-m", "build"')],
+    "pip install dist/imgfan-*.whl": [(EXAMPLE_TEST, '"install", "--quiet", "--disable-pip-version-check", str(wheel)')],
+    # What `cdk synth` does: run the app with CDK_OUTDIR and CDK_CONTEXT_JSON.
+    'cdk synth --app "python app.py" -c uploadsBucket=my-app-uploads': [
+        (EXAMPLE_TEST, '"CDK_OUTDIR": str(app / "cdk.out")'), (EXAMPLE_TEST, '"app.py"')],
+    "imgfan local up --app cdk.out --stack-name ExistingBucketApp --bucket my-app-uploads": [
+        (EXAMPLE_TEST, '"--app", str(assembly)'), (EXAMPLE_TEST, '"--bucket", BUCKET')],
     "imgfan backfill --only-stale --yes": [("tests/cloud/test_migration.py", '"--only-stale", "--yes"')],
     'imgfan executions show "inspect/some photo.jpg"': [
         ("tests/cloud/test_executions_cli.py", 'KEY = "inspect/some photo.jpg"'),
@@ -46,7 +54,6 @@ RUN_ELSEWHERE: dict[str, list[tuple[str, str]]] = {
 
 AWS_ACCOUNT = "needs an AWS account and its credentials"
 BENCHMARK = "a benchmark over the reader's photos: minutes of CPU, the bench extra; never part of make test"
-WHEEL = "builds and installs the wheel: tested with examples/existing-bucket/, which comes with the construct"
 NOT_RUN: dict[str, str] = {
     "export AWS_PROFILE=my-profile AWS_REGION=eu-west-1": AWS_ACCOUNT,
     "npx aws-cdk@2 bootstrap": AWS_ACCOUNT,
@@ -60,8 +67,6 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/encoder_settings.py ~/Pictures --preset medium --settings 5 6 7 8 9": BENCHMARK,
     ".venv/bin/python benchmarks/encoder_settings.py ~/Pictures --settings 4 5 6 7 8 9 --qualities 60 --no-score":
         BENCHMARK,
-    "python -m build": WHEEL,
-    "pip install dist/imgfan-*.whl": WHEEL,
 }
 
 SHOWN = [command for page in pages() for command in commands(page)]
