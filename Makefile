@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM := /usr/bin/chromium
+# The JPEG XL tests read variants back with Debian's djxl/jxlinfo, a decoder independent of the encoder.
+DJXL := /usr/bin/djxl
 
 .PHONY: demo test docs bench synth clean
 
@@ -31,10 +33,17 @@ $(CHROMIUM):
 		| { grep --line-buffered -E '^(Setting up|E:)' || test $$? = 1; }
 	@test -x $(CHROMIUM)
 
+$(DJXL):
+	@echo "==> installing Debian's libjxl-tools for the JPEG XL tests (apt-get, as root)"
+	@apt-get update -qq
+	@DEBIAN_FRONTEND=noninteractive apt-get install -y -q libjxl-tools \
+		| { grep --line-buffered -E '^(Setting up|E:)' || test $$? = 1; }
+	@test -x $(DJXL)
+
 demo: $(STAMP)
 	$(BIN)/imgfan demo
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(DJXL)
 	$(BIN)/python -m pytest
 
 # The site at http://127.0.0.1:8000/, rebuilt on every save. NO_MKDOCS_2_WARNING silences

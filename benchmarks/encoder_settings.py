@@ -1,16 +1,17 @@
-"""AVIF encoder speed (on demand): bytes, SSIMULACRA2 and CPU seconds per libaom speed.
+"""AVIF speed and JPEG XL effort (on demand): bytes, SSIMULACRA2 and CPU seconds per setting.
 
 For every photo, one preset's variant (``--preset``, default ``large``: the 2048 px one, where
 the encoder's cost is) is rendered as the engine renders it, up to the encoder; its pixels are
 then encoded at each speed of ``--settings`` and each quality of ``--qualities``, with the
 engine's other options (``encode.save_options``). A speed is libaom's as libavif takes it (0-10,
-10 fastest; Pillow's ``speed``). Each encoding is scored with SSIMULACRA2 against those pixels
+10 fastest; Pillow's ``speed``). With ``--format jxl`` a setting is libjxl's effort instead (1-9,
+9 slowest), encoded as the engine encodes (``encode.encode``). Each encoding is scored with SSIMULACRA2 against those pixels
 (``benchmarks/quality.py``'s scorer) and timed in process CPU seconds (best of ``--repeat``):
 CPU, not wall time, because a Lambda function is billed for its duration at a CPU share fixed by
 its memory, and CPU time is less disturbed by other load on a shared machine.
 
 Per speed it prints the median over photos of: bytes and score at the default quality, both
-relative to the reference speed (``--reference``, default the engine's, 6); **bytes at equal
+relative to the reference setting (``--reference``, default the engine's: speed 6, effort 7); **bytes at equal
 score**, the bytes needed to reach the reference's score, interpolated in log-bytes between the
 two qualities around it; and CPU seconds. A faster speed is worth having when its equal-score
 bytes stay within about 1 % of a slower one's for clearly less CPU.
@@ -19,7 +20,7 @@ bytes stay within about 1 % of a slower one's for clearly less CPU.
 frame into tiles when given more than one thread (``autotiling``), so both CPU and bytes can
 change.
 
-Usage: .venv/bin/python benchmarks/encoder_settings.py FOLDER ... [--limit N]
+Usage: .venv/bin/python benchmarks/encoder_settings.py FOLDER ... [--limit N] [--format avif]
        [--settings 4 5 6 7 8 9] [--qualities 50 60 70] [--threads 1] [--preset large] [--jobs 1]
 """
 
@@ -46,7 +47,8 @@ from imgfan_core.engine import encode, quality  # noqa: E402
 from imgfan_core.presets import parse_presets  # noqa: E402
 from quality import _before_encoding, find_photos, ssimulacra2  # noqa: E402  (benchmarks/quality.py)
 
-FORMAT = "avif"
+FORMATS = ("avif", "jxl")
+DEFAULT_SETTING = {"avif": encode.DEFAULT_AVIF_SPEED, "jxl": encode.DEFAULT_JXL_EFFORT}
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,10 @@ class Encoding:
     cpu: float
 
 
-def _encode(pixels: Image.Image, speed: int, q: int, threads: int) -> bytes:
-    options = encode.save_options(FORMAT, q, None, pixels.width * pixels.height)
+def _encode(pixels: Image.Image, speed: int, q: int, threads: int, fmt: str = "avif") -> bytes:
+    if fmt == "jxl":  # one thread, as the engine encodes (jxl.THREADS)
+        return encode.encode(pixels, "jxl", q, speed)
+    options = encode.save_options(fmt, q, None, pixels.width * pixels.height)
     options.update({"speed": speed, "max_threads": threads})
     buffer = io.BytesIO()
     pixels.save(buffer, format="AVIF", **options)
@@ -78,16 +82,16 @@ def _cpu(fn, repeat: int) -> tuple[float, bytes]:
 
 
 def measure_photo(path: Path, presets: Path, preset_name: str, settings, qualities, threads, repeat,
-                  score: bool = True):
+                  score: bool = True, fmt: str = "avif"):
     config = parse_presets(presets.read_text("utf-8"))
-    spec = replace(config.preset(preset_name).to_spec(), format=FORMAT, quality=None, effort=None)
-    pixels = _before_encoding(path.read_bytes(), spec, config, FORMAT)
+    spec = replace(config.preset(preset_name).to_spec(), format=fmt, quality=None, effort=None)
+    pixels = _before_encoding(path.read_bytes(), spec, config, fmt)
     reference = quality.opaque(pixels)
     rows = []
     for count in threads:
         for setting in settings:
             for q in qualities:
-                cpu, data = _cpu(functools.partial(_encode, pixels, setting, q, count), repeat)
+                cpu, data = _cpu(functools.partial(_encode, pixels, setting, q, count, fmt), repeat)
                 s2 = ssimulacra2(reference, quality.decoded_pixels(data)) if score else math.nan
                 rows.append(Encoding(path.name, setting, q, count, len(data), s2, cpu))
     return pixels.size, rows
@@ -103,13 +107,14 @@ def bytes_at_score(points: list[Encoding], score: float) -> float | None:
     return None
 
 
-def summarise(rows: list[Encoding], reference: int, default_quality: int, threads: int) -> None:
+def summarise(rows: list[Encoding], reference: int, default_quality: int, threads: int,
+              name: str = "speed") -> None:
     rows = [r for r in rows if r.threads == threads]
     photos = sorted({r.photo for r in rows})
     pick = {(r.photo, r.setting, r.quality): r for r in rows}
-    print(f"\n{threads} thread(s); per photo relative to speed {reference}, then the median "
+    print(f"\n{threads} thread(s); per photo relative to {name} {reference}, then the median "
           f"over {len(photos)} photos; quality {default_quality} unless 'equal score'")
-    print(f"{'speed':>7} {'KB':>8} {'bytes':>7} {'s2':>6} {'s2 diff':>8} {'bytes, equal s2':>16} "
+    print(f"{name:>7} {'KB':>8} {'bytes':>7} {'s2':>6} {'s2 diff':>8} {'bytes, equal s2':>16} "
           f"{'CPU s':>7} {'CPU':>6}")
     for setting in sorted({r.setting for r in rows}):
         base = [pick[(p, reference, default_quality)] for p in photos]
@@ -134,31 +139,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presets", type=Path, default=REPO / "presets.json")
     parser.add_argument("--preset", default="large", help="the preset whose size is encoded")
     parser.add_argument("--limit", type=int, help="at most N photos per folder")
+    parser.add_argument("--format", choices=FORMATS, default="avif")
     parser.add_argument("--settings", type=int, nargs="+", default=[4, 5, 6, 7, 8, 9],
-                        help="libaom speeds (0-10, 10 fastest)")
+                        help="avif: libaom speeds (0-10, 10 fastest); jxl: libjxl efforts (1-9, 9 slowest)")
     parser.add_argument("--qualities", type=int, nargs="+", default=[50, 60, 70])
     parser.add_argument("--threads", type=int, nargs="+", default=[1], help="max_threads values")
-    parser.add_argument("--reference", type=int, default=encode.DEFAULT_AVIF_SPEED,
-                        help="the speed others are compared with (default: the engine's)")
+    parser.add_argument("--reference", type=int, help="the setting others are compared with (default: the engine's)")
     parser.add_argument("--repeat", type=int, default=1, help="encodes per CPU measurement; the best is kept")
     parser.add_argument("--jobs", type=int, default=1, help="photos measured in parallel")
     parser.add_argument("--no-score", action="store_true",
                         help="bytes and CPU only: SSIMULACRA2 takes seconds per large variant")
     args = parser.parse_args(argv)
-    default_quality = encode.DEFAULT_QUALITY[FORMAT]
-    if args.reference not in args.settings or default_quality not in args.qualities:
-        parser.error(f"--settings needs {args.reference} and --qualities needs {default_quality}")
+    reference = DEFAULT_SETTING[args.format] if args.reference is None else args.reference
+    default_quality = encode.DEFAULT_QUALITY[args.format]
+    if reference not in args.settings or default_quality not in args.qualities:
+        parser.error(f"--settings needs {reference} and --qualities needs {default_quality}")
     photos = find_photos(args.folders, args.limit)
     print(f"{len(photos)} photos: " + ", ".join(f"{group}/{path.name}" for group, path in photos))
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         jobs = [pool.submit(measure_photo, path, args.presets, args.preset, args.settings, args.qualities,
-                            args.threads, args.repeat, not args.no_score) for _, path in photos]
+                            args.threads, args.repeat, not args.no_score, args.format) for _, path in photos]
         results = [job.result() for job in jobs]
     for (_, path), (size, _) in zip(photos, results):
         print(f"  {path.name}: {size[0]}x{size[1]}")
     rows = [row for _, photo_rows in results for row in photo_rows]
     for count in args.threads:
-        summarise(rows, args.reference, default_quality, count)
+        summarise(rows, reference, default_quality, count, "speed" if args.format == "avif" else "effort")
     return 0
 
 

@@ -104,8 +104,9 @@ def vips_path(vips, data: bytes, preset, size: tuple[int, int], fmt: str) -> byt
     else:  # inside/contain/outside: ask for the engine's output size (same work)
         width, options["height"] = size
     image = vips.Image.thumbnail_buffer(data, width, **options)
-    suffix = {"jpeg": ".jpg", "webp": ".webp", "png": ".png", "avif": ".avif"}[fmt]
-    saver = {"Q": preset.quality or 80, "strip": True} if fmt in ("jpeg", "webp", "avif") else {"strip": True}
+    suffix = {"jpeg": ".jpg", "webp": ".webp", "png": ".png", "avif": ".avif", "jxl": ".jxl"}[fmt]
+    lossy = ("jpeg", "webp", "avif", "jxl")
+    saver = {"Q": preset.quality or 80, "strip": True} if fmt in lossy else {"strip": True}
     if fmt == "jpeg":
         saver.update(optimize_coding=True, interlace=True)
     return image.write_to_buffer(suffix, **saver)

@@ -19,10 +19,16 @@ left out of the tracking figures.
 
 ``--fit`` sweeps qualities instead and fits fidelity.WEIGHTS, with a leave-one-photo-out check.
 
+``--formats`` adds a table per variant size and format (e.g. ``benchmarks/presets-formats.json``:
+the same sizes in WebP, AVIF and JPEG XL at each format's default quality and effort): bytes,
+SSIMULACRA2 and the encoder's CPU time alone (``encode.encode`` on the variant's pixels, best of
+``--repeat``, one thread). JPEG XL is decoded with imagecodecs, as the engine's own search does.
+
 Folders: the bundled samples are taken whole; other folders give their photos only (still,
 opaque, at least 1 MP); a photo that looks like one already taken is skipped (rotated copies).
 
 Usage: .venv/bin/python benchmarks/quality.py [FOLDER ...] [--limit N] [--jobs 2] [--target N] [--fit]
+       [--presets FILE] [--formats]
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ FIT_QUALITIES = (30, 45, 60, 70, 80, 90)
 # SSIMULACRA2 in Python takes tens of seconds per large variant: the fit leaves those out.
 FIT_MAX_PIXELS = 1_500_000
 DUPLICATE_DIFFERENCE = 12.0  # mean grey-level difference of 16x16 thumbnails
+# Each encoder's default effort as a preset's ``effort`` would say it (avif: 10 - libaom speed).
+DEFAULT_EFFORT = {"webp": encode.DEFAULT_WEBP_METHOD, "avif": 10 - encode.DEFAULT_AVIF_SPEED,
+                  "jxl": encode.DEFAULT_JXL_EFFORT}
 
 
 # ---- photos -----------------------------------------------------------------------------------
@@ -106,6 +115,7 @@ class Row:
     size: tuple[int, int]
     fmt: str
     quality: int | None
+    effort: int | None
     imgfan_bytes: int
     imgfan_score: float
     imgfan_estimate: float
@@ -117,6 +127,7 @@ class Row:
     auto_estimate: float
     fixed_cpu: float
     auto_cpu: float
+    encode_cpu: float = float("nan")
 
     @property
     def full_scales(self) -> bool:
@@ -181,7 +192,7 @@ def measure_photo(group: str, path: Path, presets: Path, target: int | None, rep
         except pyvips.Error:
             vips_data, vips_score = None, None
         rows.append(Row(
-            group, path.name, preset.name, size, fixed.format, spec.quality,
+            group, path.name, preset.name, size, fixed.format, spec.quality, spec.effort,
             len(fixed.data), fixed_score, estimate.score(fixed_pixels),
             len(vips_data) if vips_data else None, vips_score,
             choice.quality, len(auto.data),
@@ -189,6 +200,8 @@ def measure_photo(group: str, path: Path, presets: Path, target: int | None, rep
             estimate.score(auto_pixels),
             _cpu(lambda: render_variant(data, spec, config.limits, config.metadata), repeat),
             _cpu(lambda: render_variant(data, auto_spec, config.limits, config.metadata), repeat),
+            _cpu(lambda: encode.encode(pixels, fixed.format, spec.quality, spec.effort,
+                                       progressive=spec.progressive), repeat),
         ))
     return rows
 
@@ -263,6 +276,30 @@ def _scores(values) -> str:
 def _by_preset(rows: list[Row]) -> list[tuple[str, list[Row]]]:
     names = list(dict.fromkeys(r.preset for r in rows))
     return [(name, [r for r in rows if r.preset == name]) for name in names]
+
+
+def print_formats(rows: list[Row]) -> None:
+    print("\nper size and format, each format's default settings unless the preset sets them "
+          "(bytes: total; SSIMULACRA2: median, 10th percentile, min; encode CPU: median)")
+    print(f"{'size':<10} {'fmt':<5} {'q':>3} {'e':>3} {'n':>3} {'KB':>9} {'bytes vs webp':>14} "
+          f"{'s2 med':>7} {'p10':>5} {'min':>5} {'encode ms':>10} {'vs webp':>8}")
+    sizes = list(dict.fromkeys((r.photo, r.size) for r in rows))
+    for width in sorted({size[0] for _, size in sizes}):
+        group = [r for r in rows if r.size[0] == width]
+        webp = {r.photo: r for r in group if (r.fmt, r.quality, r.effort) == ("webp", None, None)}
+        for fmt, q, effort in dict.fromkeys((r.fmt, r.quality, r.effort) for r in group):
+            here = [r for r in group if (r.fmt, r.quality, r.effort) == (fmt, q, effort)]
+            paired = [r for r in here if r.photo in webp]
+            total = sum(r.imgfan_bytes for r in here)
+            ratio = (sum(r.imgfan_bytes for r in paired) / sum(webp[r.photo].imgfan_bytes for r in paired) - 1
+                     if paired else float("nan"))
+            cpu = _median(r.encode_cpu for r in here)
+            cpu_ratio = _median(r.encode_cpu / webp[r.photo].encode_cpu for r in paired) if paired else float("nan")
+            q = q or encode.DEFAULT_QUALITY.get(fmt, "-")
+            effort = DEFAULT_EFFORT.get(fmt, "-") if effort is None else effort
+            print(f"{width:<10} {fmt:<5} {q:>3} {effort:>3} {len(here):>3} "
+                  f"{total / 1024:>9.1f} {ratio:>+14.1%} {_scores(r.imgfan_score for r in here)} "
+                  f"{cpu * 1000:>10.0f} {cpu_ratio:>7.2f}x")
 
 
 def print_tracking(rows: list[Row]) -> None:
@@ -363,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=int, help='score for {"target": N} instead of "auto"')
     parser.add_argument("--fit", action="store_true", help="fit the estimate's weights instead")
     parser.add_argument("--rows", action="store_true", help="also print one line per variant")
+    parser.add_argument("--formats", action="store_true", help="also print the table per size and format")
     args = parser.parse_args(argv)
     try:
         import pyvips  # noqa: F401
@@ -388,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.rows:
                 print_rows(rows)
             print_versus_vips(rows)
+            if args.formats:
+                print_formats(rows)
             print_auto(rows, f'{{"target": {args.target}}}' if args.target else
                        f'"auto" (target {quality.AUTO_TARGET})')
             print_tracking(rows)

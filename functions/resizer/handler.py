@@ -11,7 +11,7 @@ import boto3
 from aws_lambda_powertools import Logger, Tracer
 
 from imgfan_core.contract import ResizerRequest, VariantResult
-from imgfan_core.engine import RENDERER, OverlayImage, analyze, parse_focus, render_variant
+from imgfan_core.engine import OverlayImage, analyze, parse_focus, render_variant, renderer_for
 from imgfan_core.engine.focus import METADATA_KEY as FOCUS_METADATA
 from imgfan_core.keys import key_for_variant
 from imgfan_core.source_cache import SourceCache
@@ -42,8 +42,8 @@ def handler(event, context):
         overlay = OverlayImage(read_overlay(s3, request.source.bucket, preset.overlay.image,
                                             settings.limits.max_input_bytes))
     variant = render_variant(source.data, preset, settings.limits, settings.metadata, focus=focus, overlay=overlay)
-    key = key_for_variant(request, variant.format, RENDERER, focus, overlay.revision if overlay else None,
-                          variant.gain_map)
+    key = key_for_variant(request, variant.format, renderer_for(variant.format), focus,
+                          overlay.revision if overlay else None, variant.gain_map)
     write_object(s3, settings.output.bucket, key, variant.data, variant.content_type, settings.output.cache_control)
     logger.info("variant written", extra={"preset": preset.name, "key": key, "bytes": len(variant.data)})
     return VariantResult.written(preset.name, key, variant).to_dict()

@@ -40,7 +40,7 @@ Gravity = Literal[
 ]
 Strategy = Literal["entropy", "attention"]
 Position = Literal[Gravity, Strategy]  # type: ignore[valid-type]
-OutputFormat = Literal["jpeg", "png", "webp", "avif", "original"]
+OutputFormat = Literal["jpeg", "png", "webp", "avif", "jxl", "original"]
 AnimationPolicy = Literal["first-frame", "animate"]
 KeyStyle = Literal["fingerprinted", "stable"]
 GainMapPolicy = Literal["keep", "drop"]
@@ -65,6 +65,8 @@ ANIMATABLE_FORMATS = ("webp", "original")
 PROGRESSIVE_FORMATS = ("jpeg", "original")
 # Only a JPEG variant carries an Ultra HDR gain map (an Ultra HDR source is a JPEG, so original too).
 GAIN_MAP_FORMATS = ("jpeg", "original")
+# libjxl's effort starts at 1 (sharp's jxl effort is 1-9); 0 means nothing to it.
+MIN_JXL_EFFORT = 1
 
 
 class FieldProblem(ValueError):
@@ -156,6 +158,10 @@ class Preset(_Strict):
                     "then": {"properties": {"format": {"enum": list(PROGRESSIVE_FORMATS)}}},
                 },
                 {
+                    "if": {"required": ["format", "effort"], "properties": {"format": {"const": "jxl"}}},
+                    "then": {"properties": {"effort": {"minimum": MIN_JXL_EFFORT}}},
+                },
+                {
                     "if": {"required": ["gain_map"]},
                     "then": {"properties": {"format": {"enum": list(GAIN_MAP_FORMATS)}}},
                 },
@@ -192,7 +198,8 @@ class Preset(_Strict):
         default=None,
         ge=0,
         le=9,
-        description="CPU effort: webp method 0-6, avif 0-9 (higher is slower and smaller); png ignores it.",
+        description="CPU effort: webp method 0-6, avif 0-9, jxl 1-9 (libjxl's effort, as in sharp); higher is "
+        "slower and smaller. png ignores it.",
     )
     progressive: bool = Field(
         default=RenderSpec.progressive,
@@ -269,6 +276,11 @@ class Preset(_Strict):
         if self.effort is not None and self.format == "webp" and self.effort > 6:
             raise FieldProblem(
                 ("effort",), f"webp effort is 0-6, got {self.effort}; use 6 for the smallest files"
+            )
+        if self.effort is not None and self.format == "jxl" and self.effort < MIN_JXL_EFFORT:
+            raise FieldProblem(
+                ("effort",), f"jxl effort is {MIN_JXL_EFFORT}-9 (libjxl's effort, as in sharp), got {self.effort}; "
+                "use 1 for the fastest encode"
             )
         if "progressive" in self.model_fields_set and self.format not in PROGRESSIVE_FORMATS:
             raise FieldProblem(
@@ -487,7 +499,21 @@ class PresetsConfig(_Strict):
         )
         if problem:
             raise FieldProblem(("output", "prefix"), problem)
+        self._check_jxl_colour()
         return self
+
+    def _check_jxl_colour(self) -> None:
+        # imagecodecs passes libjxl no ICC profile, so a JPEG XL variant can only be sRGB.
+        if self.metadata.convert_to_srgb:
+            return
+        for index, preset in enumerate(self.presets):
+            if preset.format == "jxl":
+                raise FieldProblem(
+                    ("presets", index, "format"),
+                    "jxl variants are always sRGB (the JPEG XL encoder, imagecodecs, cannot embed the "
+                    "source's ICC profile), but metadata.convert_to_srgb is false, which keeps each "
+                    "source's colour space; set convert_to_srgb to true, or use another format",
+                )
 
     def presets_for(self, key: str) -> list[Preset]:
         """The presets that apply to the source ``key`` (their ``prefixes``), in file order."""

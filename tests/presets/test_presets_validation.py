@@ -121,7 +121,7 @@ def test_unknown_format(value, suggestion):
     message = refusal(mutate(lambda d: d["presets"][1].update(format=value)))
     assert (
         f"presets[1].format (preset 'small'): \"{value}\" is not allowed; "
-        "use one of jpeg, png, webp, avif, original" in message
+        "use one of jpeg, png, webp, avif, jxl, original" in message
     )
     if suggestion:
         assert f"did you mean '{suggestion}'" in message

@@ -8,6 +8,8 @@ repeated synths do not download again.
 
 from __future__ import annotations
 
+import csv
+import fnmatch
 import hashlib
 import os
 import shutil
@@ -35,12 +37,20 @@ PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_34_
 # /opt/python comes before the runtime's /var/runtime on sys.path, so the layer's copy wins.
 IGNORED_NAMES = ("__pycache__", "*.pyc", "*.pyo")
 # Bump when the way the wheels are fetched or pruned changes, so cached builds are redone.
-RECIPE = "3"
+RECIPE = "4"
+# imagecodecs bundles about 60 codecs (95 MB unzipped for arm64); the engine uses its JPEG XL
+# codec alone (imgfan_core/engine/jxl.py). The layer keeps its Python files, the two extension
+# modules JPEG XL loads, the libraries they link, and every licence file: about 9 MB.
+IMAGECODECS_KEPT = {
+    "imagecodecs": ("*.py", "*.pyi", "py.typed", "licenses", "_shared*", "_jpegxl.*"),
+    "imagecodecs.libs": ("libjxl-*", "libjxl_cms-*", "libjxl_threads-*", "libbrotli*"),
+}
 
 
 def requirements_hash() -> str:
     return hashlib.sha256(
-        f"{RECIPE}|{PYTHON_VERSION}|{','.join(PLATFORMS)}|".encode() + LAYER_REQUIREMENTS.read_bytes()
+        f"{RECIPE}|{PYTHON_VERSION}|{','.join(PLATFORMS)}|{sorted(IMAGECODECS_KEPT.items())}|".encode()
+        + LAYER_REQUIREMENTS.read_bytes()
     ).hexdigest()[:20]
 
 
@@ -74,6 +84,7 @@ def third_party_dir() -> Path:
     for entry in list(target.iterdir()):
         if entry.name in ("bin", "__pycache__"):
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    keep_only_jpegxl_of_imagecodecs(target)
     (work / "complete").write_text(LAYER_REQUIREMENTS.read_text())
     try:
         work.rename(cached.parent)
@@ -82,6 +93,19 @@ def third_party_dir() -> Path:
         shutil.rmtree(work, ignore_errors=True)
     _prune_old_builds(keep=cached.parent)
     return cached
+
+
+def keep_only_jpegxl_of_imagecodecs(site: Path) -> None:
+    """Remove the imagecodecs codecs the engine never loads from ``site``, and from its RECORD."""
+    for folder, kept in IMAGECODECS_KEPT.items():
+        for entry in list((site / folder).iterdir()) if (site / folder).is_dir() else []:
+            if not any(fnmatch.fnmatch(entry.name, pattern) for pattern in kept):
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    for record in site.glob("imagecodecs-*.dist-info/RECORD"):
+        with open(record, newline="", encoding="utf-8") as file:
+            rows = [row for row in csv.reader(file) if row and (site / row[0]).exists()]
+        with open(record, "w", newline="", encoding="utf-8") as file:
+            csv.writer(file).writerows(rows)
 
 
 def _prune_old_builds(keep: Path) -> None:

@@ -3,7 +3,7 @@
 Errors are ``imgfan_core.errors.PermanentImageError`` subclasses with one-line messages.
 """
 
-from imgfan_core.engine.api import RENDERER, analyze, render_variant
+from imgfan_core.engine.api import RENDERER, analyze, render_variant, renderer_for
 from imgfan_core.engine.focus import parse_focus
 from imgfan_core.engine.models import (
     InputLimits,
@@ -27,4 +27,5 @@ __all__ = [
     "analyze",
     "parse_focus",
     "render_variant",
+    "renderer_for",
 ]

@@ -38,6 +38,19 @@ if TYPE_CHECKING:
 ENGINE_REVISION = "2"  # 2: AVIF encoded on one thread (its tiles no longer follow the CPU count)
 RENDERER = f"imgfan-engine/{ENGINE_REVISION} Pillow/{Image.__version__}"
 
+
+def renderer_for(fmt: str) -> str:
+    """What wrote a variant of ``fmt``: RENDERER, plus imagecodecs' version for JPEG XL.
+
+    libjxl comes with imagecodecs, pinned apart from Pillow: a bump changes jxl bytes, so it
+    must change their fingerprinted keys too. Other formats keep the keys they had.
+    """
+    if fmt != "jxl":
+        return RENDERER
+    from imgfan_core.engine import jxl
+
+    return f"{RENDERER} imagecodecs/{jxl.codec_version()}"
+
 # Image.reduce() by an integer factor first while at least this much downscale remains for
 # Lanczos; 3.0 is visually indistinguishable from a plain Lanczos pass (Pillow's docs).
 REDUCING_GAP = 3.0

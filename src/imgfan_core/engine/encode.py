@@ -10,12 +10,14 @@ import io
 
 from PIL import Image
 
+from imgfan_core.engine import colour, jxl
 from imgfan_core.formats import CONTENT_TYPES
 
 # Source formats browsers display everywhere; 'original' keeps them.
 WEB_SAFE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
-ALPHA_FORMATS = ("png", "webp", "avif", "gif")
-DEFAULT_QUALITY = {"jpeg": 80, "webp": 80, "avif": 60}
+ALPHA_FORMATS = ("png", "webp", "avif", "gif", "jxl")
+# jxl: chosen with benchmarks/quality.py, docs/jpeg-xl.md.
+DEFAULT_QUALITY = {"jpeg": 80, "webp": 80, "avif": 60, "jxl": 75}
 DEFAULT_WEBP_METHOD = 4
 # libaom's speed (libavif's 0-10, 10 fastest): chosen with benchmarks/encoder_settings.py,
 # docs/engine/quality.md "AVIF encoder speed".
@@ -26,6 +28,9 @@ DEFAULT_AVIF_SPEED = 6
 # them fingerprinted keys, the same on a laptop and on Lambda. Pillow's default would be every
 # CPU the process may use.
 AVIF_THREADS = 1
+# libjxl's effort (1-9 here, as in sharp). 5 rather than libjxl's own 7: +0.8 % bytes at equal
+# SSIMULACRA2 for 0.66x the CPU (benchmarks/encoder_settings.py --format jxl, docs/jpeg-xl.md).
+DEFAULT_JXL_EFFORT = 5
 # zlib level 9 ("optimize") costs 3x the time of level 6 on photographic PNGs for about 1%
 # smaller files; worth it for icons and thumbnails, not for multi-megapixel variants.
 PNG_OPTIMIZE_MAX_PIXELS = 1_000_000
@@ -78,6 +83,8 @@ def for_format(image: Image.Image, fmt: str, background: str) -> Image.Image:
             return image.convert("RGB")
         if image.mode == "LA":
             return image.convert("RGBA")
+    if fmt == "jxl" and image.mode not in jxl.MODES:
+        return image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
     return image
 
 
@@ -111,6 +118,8 @@ def encode(
     progressive: bool = True,
 ) -> bytes:
     image.info = {}
+    if fmt == "jxl":
+        return _encode_jxl(image, quality, effort, icc, exif)
     options = save_options(fmt, quality, effort, image.width * image.height, progressive)
     if icc and fmt != "gif":
         options["icc_profile"] = icc
@@ -123,6 +132,18 @@ def encode(
     buffer = io.BytesIO()
     image.save(buffer, format=fmt.upper(), **options)
     return buffer.getvalue()
+
+
+def _encode_jxl(
+    image: Image.Image, quality: int | None, effort: int | None, icc: bytes | None, exif: bytes | None
+) -> bytes:
+    if icc and not colour.is_srgb(icc):
+        # The presets refuse jxl with convert_to_srgb false; reaching here is a caller's bug, and
+        # writing the pixels as sRGB would show them in the wrong colours.
+        raise ValueError("JPEG XL variants are sRGB: imagecodecs cannot embed another ICC profile")
+    return jxl.encode(
+        image, quality or DEFAULT_QUALITY["jxl"], DEFAULT_JXL_EFFORT if effort is None else effort, exif
+    )
 
 
 def content_type(fmt: str) -> str:

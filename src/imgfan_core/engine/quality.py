@@ -24,7 +24,7 @@ AUTO_TARGET = 75
 MIN_TARGET, MAX_TARGET = 30, 90
 # 16 rungs: the binary search encodes at most 4 of them, plus the top one when none passes.
 LADDER = tuple(range(25, 101, 5))
-LOSSY_FORMATS = ("jpeg", "webp", "avif")
+LOSSY_FORMATS = ("jpeg", "webp", "avif", "jxl")
 # Transparent pixels are scored as seen over this grey, SSIMULACRA2's background for alpha.
 ALPHA_BACKGROUND = (128, 128, 128)
 
@@ -83,6 +83,10 @@ def choose(setting: QualitySetting, fmt: str, image: Image.Image, encode_at: Enc
 
 def decoded_pixels(data: bytes) -> Image.Image:
     """An encoded variant as the metric sees it: RGB, any transparency over ``ALPHA_BACKGROUND``."""
+    from imgfan_core.engine import jxl
+
+    if jxl.is_jxl(data):  # Pillow has no JPEG XL reader
+        return opaque(jxl.decode(data))
     image = Image.open(io.BytesIO(data))
     image.load()
     return opaque(image)
