@@ -16,8 +16,9 @@ from imgfan_core.formats import CONTENT_TYPES
 # Source formats browsers display everywhere; 'original' keeps them.
 WEB_SAFE = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
 ALPHA_FORMATS = ("png", "webp", "avif", "gif", "jxl")
-# jxl: chosen with benchmarks/quality.py, docs/jpeg-xl.md.
-DEFAULT_QUALITY = {"jpeg": 80, "webp": 80, "avif": 60, "jxl": 75}
+# jxl 80: its worst photo in benchmarks/quality.py --formats scores near WebP 80's and AVIF 60's
+# worst (75 gives the same median but a worst photo 8 points lower); docs/jpeg-xl.md.
+DEFAULT_QUALITY = {"jpeg": 80, "webp": 80, "avif": 60, "jxl": 80}
 DEFAULT_WEBP_METHOD = 4
 # libaom's speed (libavif's 0-10, 10 fastest): chosen with benchmarks/encoder_settings.py,
 # docs/engine/quality.md "AVIF encoder speed".
