@@ -10,7 +10,7 @@ from pathlib import Path
 
 import imagecodecs
 
-from infra.bundling import keep_only_jpegxl_of_imagecodecs
+from imgfan.cdk.bundling import keep_only_jpegxl_of_imagecodecs
 
 # What an aarch64 manylinux_2_28 library may take from Amazon Linux 2023 instead of the wheel.
 SYSTEM_LIBRARIES = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libstdc++.so.6", "libgcc_s.so.1", "ld-linux-aarch64.so.1"}

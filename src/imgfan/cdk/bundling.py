@@ -40,7 +40,7 @@ IGNORED_NAMES = ("__pycache__", "*.pyc", "*.pyo")
 RECIPE = "4"
 # imagecodecs bundles about 60 codecs (95 MB unzipped for arm64); the engine uses its JPEG XL
 # codec alone (imgfan_core/engine/jxl.py). The layer keeps its Python files, the two extension
-# modules JPEG XL loads, the libraries they link, and every licence file: about 9 MB.
+# modules JPEG XL loads, the libraries they link, and every licence file: about 11 MB.
 IMAGECODECS_KEPT = {
     "imagecodecs": ("*.py", "*.pyi", "py.typed", "licenses", "_shared*", "_jpegxl.*"),
     "imagecodecs.libs": ("libjxl-*", "libjxl_cms-*", "libjxl_threads-*", "libbrotli*"),

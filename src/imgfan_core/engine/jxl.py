@@ -2,9 +2,9 @@
 
 Pillow has no JPEG XL plugin, and the one on PyPI (``pillow-jxl-plugin``) is GPL-3.0, which an
 MIT project cannot put in every user's Lambda layer. ``imagecodecs`` bundles libjxl (0.11.2 in
-2026.3.6) with many other codecs; the layer keeps only its JPEG XL part (``infra/bundling.py``).
-It needs numpy. Both are imported here on first use, so a function that writes no JPEG XL
-never loads them (cold start).
+2026.3.6) with many other codecs; the layer keeps only its JPEG XL part (``imgfan/cdk/
+bundling.py``). It needs numpy. Both are imported here on first use, so a function that writes
+no JPEG XL never loads them (cold start). docs/jpeg-xl.md has the choice and the measurements.
 
 Options follow sharp's ``jxl()``: ``quality`` 1-100 (libjxl maps it to a Butteraugli distance,
 as ``cjxl -q`` does; 90 is distance 1.0, "visually lossless") and ``effort`` 1-9 (libjxl's effort,
