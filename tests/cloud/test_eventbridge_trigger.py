@@ -1,0 +1,106 @@
+"""trigger="eventbridge" end to end: S3 sends the existing bucket's events to EventBridge (as
+AWS does: imgfan.local.moto_patches.send_s3_eventbridge_events_as_aws_does), a rule forwards
+this source's into the queue, and uploads, re-uploads and deletes behave as with notifications."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from imgfan.local.cloud import EmbeddedCloud, free_port
+from imgfan.synth import app_assembly
+
+pytestmark = pytest.mark.cloud
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "tests" / "fixtures" / "apps" / "eventbridge_app.py"
+PHOTO = (REPO / "src" / "imgfan" / "samples" / "nikon-with-gps.jpg").read_bytes()
+BUCKET = "app-uploads"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    assembly = app_assembly(f"{sys.executable} {APP}", progress=lambda message: None)
+    cloud = EmbeddedCloud(port=free_port(), state_dir=tmp_path_factory.mktemp("eventbridge-cloud"))
+    cloud.start()
+    try:
+        cloud.client("s3").create_bucket(Bucket=BUCKET)
+        outputs = cloud.deploy(assembly, stack_name="EventBridgeApp", progress=lambda message: None)
+        cloud.start_poller()
+        yield cloud, outputs
+        # This cloud is not the suite's: its IAM audit is read here (docs/deploy/iam.md).
+        _, denials = cloud.iam_audit.since(0)
+        assert [d.describe() for d in denials] == []
+    finally:
+        cloud.stop()
+
+
+def _s3(cloud):
+    return boto3.client("s3", endpoint_url=cloud.endpoint_url, region_name=cloud.region,
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def _manifest(cloud, outputs, key: str, unless_execution: str | None = None, timeout: float = 120) -> dict:
+    s3, deadline = _s3(cloud), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            body = s3.get_object(Bucket=outputs["OutputBucketName"], Key=f"{key}/manifest.json")["Body"].read()
+            manifest = json.loads(body)
+            if manifest["execution"]["name"] != unless_execution:
+                return manifest
+        except s3.exceptions.NoSuchKey:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"no (new) manifest for {key} within {timeout} s")
+
+
+def test_the_rule_is_deployed_and_the_bucket_gets_no_queue_notification(pipeline):
+    cloud, outputs = pipeline
+    # moto's GetBucketNotificationConfiguration leaves EventBridgeConfiguration out even when it
+    # is on; the uploads below show it is.
+    configuration = cloud.client("s3").get_bucket_notification_configuration(Bucket=BUCKET)
+    assert "QueueConfigurations" not in configuration  # the app's notifications stay the app's
+    rule, = cloud.client("events").list_rules()["Rules"]
+    assert json.loads(rule["EventPattern"])["detail"]["bucket"]["name"] == [BUCKET]
+    assert set(outputs) >= {"QueueUrl", "OutputBucketName", "StateMachineArn"}
+
+
+def test_uploads_render_and_an_identical_reupload_renders_again(pipeline):
+    cloud, outputs = pipeline
+    s3 = _s3(cloud)
+    s3.put_object(Bucket=BUCKET, Key="photos/a b.jpg", Body=PHOTO)
+    first = _manifest(cloud, outputs, "photos/a b.jpg")
+    assert first["status"] == "complete"
+    assert [v["preset"] for v in first["variants"]] == ["thumb", "card"]
+    # The same bytes again are a new event (a new sequencer), so a new execution, as on AWS.
+    s3.put_object(Bucket=BUCKET, Key="photos/a b.jpg", Body=PHOTO)
+    second = _manifest(cloud, outputs, "photos/a b.jpg", unless_execution=first["execution"]["name"])
+    assert second["status"] == "complete"
+
+
+def test_keys_outside_the_source_prefix_start_nothing(pipeline):
+    cloud, outputs = pipeline
+    s3 = _s3(cloud)
+    s3.put_object(Bucket=BUCKET, Key="elsewhere/b.jpg", Body=PHOTO)
+    s3.put_object(Bucket=BUCKET, Key="photos/marker.jpg", Body=PHOTO)
+    _manifest(cloud, outputs, "photos/marker.jpg")  # later than elsewhere/b.jpg's event
+    assert "Contents" not in s3.list_objects_v2(Bucket=outputs["OutputBucketName"], Prefix="elsewhere/")
+
+
+def test_a_delete_through_eventbridge_removes_the_outputs(pipeline):
+    cloud, outputs = pipeline
+    s3 = _s3(cloud)
+    s3.put_object(Bucket=BUCKET, Key="photos/gone.jpg", Body=PHOTO)
+    _manifest(cloud, outputs, "photos/gone.jpg")
+    s3.delete_object(Bucket=BUCKET, Key="photos/gone.jpg")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if "Contents" not in s3.list_objects_v2(Bucket=outputs["OutputBucketName"], Prefix="photos/gone.jpg/"):
+            break
+        time.sleep(0.3)
+    assert "Contents" not in s3.list_objects_v2(Bucket=outputs["OutputBucketName"], Prefix="photos/gone.jpg/")
