@@ -5,15 +5,17 @@ this source's into the queue, and uploads, re-uploads and deletes behave as with
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import boto3
 import pytest
+from local_up import denied_calls, local_up
 
-from imgfan.local.cloud import EmbeddedCloud, free_port
-from imgfan.synth import app_assembly
+from imgfan.local.cloud import free_port
+from imgfan_core.stack_names import construct_outputs
 
 pytestmark = pytest.mark.cloud
 
@@ -23,26 +25,31 @@ PHOTO = (REPO / "src" / "imgfan" / "samples" / "nikon-with-gps.jpg").read_bytes(
 BUCKET = "app-uploads"
 
 
+class LocalCloud:
+    def __init__(self, endpoint_url: str):
+        self.endpoint_url, self.region = endpoint_url, "us-east-1"
+
+    def client(self, service: str):
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    assembly = app_assembly(f"{sys.executable} {APP}", progress=lambda message: None)
-    cloud = EmbeddedCloud(port=free_port(), state_dir=tmp_path_factory.mktemp("eventbridge-cloud"))
-    cloud.start()
-    try:
-        cloud.client("s3").create_bucket(Bucket=BUCKET)
-        outputs = cloud.deploy(assembly, stack_name="EventBridgeApp", progress=lambda message: None)
-        cloud.start_poller()
-        yield cloud, outputs
+def pipeline():
+    port = free_port()
+    command = [sys.executable, "-m", "imgfan.cli", "local", "up", "--port", str(port), "--app",
+               f"{sys.executable} {APP}", "--stack-name", "EventBridgeApp", "--bucket", BUCKET]
+    with local_up(command, cwd=REPO, env=dict(os.environ)) as printed:
+        assert f"export IMGFAN_SOURCE_BUCKET={BUCKET}\n" in printed, printed
+        cloud = LocalCloud(f"http://127.0.0.1:{port}")
+        stack = cloud.client("cloudformation").describe_stacks(StackName="EventBridgeApp")["Stacks"][0]
+        yield cloud, construct_outputs({o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]})
         # This cloud is not the suite's: its IAM audit is read here (docs/deploy/iam.md).
-        _, denials = cloud.iam_audit.since(0)
-        assert [d.describe() for d in denials] == []
-    finally:
-        cloud.stop()
+        assert denied_calls(cloud.endpoint_url) == []
 
 
 def _s3(cloud):
-    return boto3.client("s3", endpoint_url=cloud.endpoint_url, region_name=cloud.region,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return cloud.client("s3")
 
 
 def _manifest(cloud, outputs, key: str, unless_execution: str | None = None, timeout: float = 120) -> dict:
