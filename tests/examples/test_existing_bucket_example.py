@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import boto3
 import pytest
+
+from local_up import local_up
 
 from imgfan.local.cloud import free_port
 
@@ -146,23 +147,9 @@ def test_cfn_lint_finds_no_error(user_app, assembly):
 def test_the_app_deploys_into_the_embedded_cloud_and_an_upload_gets_its_manifest(user_app, assembly):
     bin_dir, app = user_app
     port = free_port()
-    process = subprocess.Popen(
-        [str(bin_dir / "imgfan"), "local", "up", "--port", str(port), "--app", str(assembly),
-         "--stack-name", STACK, "--bucket", BUCKET],
-        cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=_user_environment() | {"PYTHONUNBUFFERED": "1"},
-    )
-    printed: list[str] = []
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            printed.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        text = "".join(printed)
+    command = [str(bin_dir / "imgfan"), "local", "up", "--port", str(port), "--app", str(assembly),
+               "--stack-name", STACK, "--bucket", BUCKET]
+    with local_up(command, cwd=app, env=_user_environment()) as text:
         assert f"export IMGFAN_SOURCE_BUCKET={BUCKET}\n" in text, text
         output_bucket = re.search(r"export IMGFAN_OUTPUT_BUCKET=(\S+)", text).group(1)
         s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
@@ -182,9 +169,3 @@ def test_the_app_deploys_into_the_embedded_cloud_and_an_upload_gets_its_manifest
             assert s3.head_object(Bucket=output_bucket, Key=variant["key"])["ContentLength"] == variant["bytes"]
         # Outside the source prefix nothing is rendered.
         assert "Contents" not in s3.list_objects_v2(Bucket=output_bucket, Prefix="elsewhere/")
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
