@@ -21,7 +21,7 @@ from imgfan.live import (
     summarize,
 )
 from imgfan.live.console_address import about_console
-from imgfan.timeline import build_timeline, readable_cause, render_timeline
+from imgfan.live.timeline import build_timeline, readable_cause, render_timeline
 from imgfan_core.stack_names import Output
 
 STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
