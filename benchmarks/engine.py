@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -177,119 +178,166 @@ def make_24mp(source: bytes, folder: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass
+class Tally:
+    """What the targets are judged on, gathered over every photo and preset timed."""
+
+    # Per case of a preset at most 1/4 of its source: seed's time over engine's, over engine's as
+    # JPEG, over a bare 1/8-scale decode (the ceiling), and over libvips's.
+    quarter_ratios: list[float] = field(default_factory=list)
+    quarter_jpeg_ratios: list[float] = field(default_factory=list)
+    quarter_ceilings: list[float] = field(default_factory=list)
+    quarter_vips_ratios: list[float] = field(default_factory=list)
+    quarter_totals: dict[str, float] = field(default_factory=lambda: {"engine": 0.0, "seed": 0.0})
+    total: dict[str, float] = field(default_factory=lambda: {"engine": 0.0, "seed": 0.0, "vips": 0.0})
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("photos", nargs="*", type=Path, help=f"photos or folders (default: {DEFAULT_CORPUS})")
     parser.add_argument("--presets", type=Path, default=REPO / "presets.json")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is kept")
     parser.add_argument("--thumb-size", type=int, default=200, help="thumbnail edge for the RSS target")
     parser.add_argument("--no-timing", action="store_true", help="only measure peak RSS (target 3)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    config = parse_presets(args.presets.read_text("utf-8"))
-    limits = config.limits
-    photos = find_photos(args.photos or [DEFAULT_CORPUS])
-    sources: list[tuple[str, bytes]] = [(p.name, p.read_bytes()) for p in photos]
+
+def load_sources(paths: list[Path]) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each photo found, or a synthetic one when there is none."""
+    sources = [(p.name, p.read_bytes()) for p in find_photos(paths or [DEFAULT_CORPUS])]
     if not sources:
         print(f"no JPEG photos of {MIN_PIXELS / 1e6:.0f} MP or more under "
-              f"{', '.join(map(str, args.photos or [DEFAULT_CORPUS]))}; using a synthetic 6 MP photo")
+              f"{', '.join(map(str, paths or [DEFAULT_CORPUS]))}; using a synthetic 6 MP photo")
         sources = [("synthetic-6mp.jpg", synthetic_photo())]
+    return sources
+
+
+def import_vips():
     try:
         import pyvips as vips
     except Exception as exc:  # pyvips is a benchmark-only extra
-        vips = None
         print(f"pyvips unavailable ({type(exc).__name__}); skipping libvips ({VIPS_HINT})")
+        return None
+    return vips
 
+
+def print_table_header(args: argparse.Namespace, sources: list[tuple[str, bytes]], vips) -> None:
     print(f"presets: {args.presets}  photos: {len(sources)}  CPU time, median of {args.repeat}  "
           f"Pillow {Image.__version__}" + (f"  libvips {vips.version(0)}.{vips.version(1)}" if vips else ""))
     header = f"{'photo':<34} {'preset':<8} {'out':>10} {'side':>5} {'engine':>8} {'seed':>8} {'vips':>8} " \
              f"{'seed/eng':>8} {'eng/vips':>8} {'ceiling':>8}"
     print(header)
     print("-" * len(header))
-    quarter_ratios: list[float] = []
-    quarter_jpeg_ratios: list[float] = []
-    quarter_ceilings: list[float] = []
-    quarter_vips_ratios: list[float] = []
-    quarter_totals = {"engine": 0.0, "seed": 0.0}
-    valid: list[tuple[str, bytes]] = []
-    total = {"engine": 0.0, "seed": 0.0, "vips": 0.0}
-    for name, data in ([] if args.no_timing else sources):
-        try:
-            info = analyze(data, limits)
-            source_size = (info.width, info.height)  # upright, like the variant sizes
-        except PermanentImageError as exc:
-            print(f"{name[:34]:<34} skipped: {type(exc).__name__}: {exc}")
-            continue
-        valid.append((name, data))
-        floor_t = best_time(lambda: dct_floor(data), args.repeat)
-        for preset in config.presets:
-            variant = render_variant(data, preset, limits, config.metadata)
-            size = (variant.width, variant.height)
-            engine_t = best_time(lambda: render_variant(data, preset, limits, config.metadata), args.repeat)
-            seed_t = best_time(lambda: seed_path(data, size, preset.quality), args.repeat)
-            vips_t = best_time(lambda: vips_path(vips, data, preset, size, variant.format), args.repeat) \
-                if vips else None
-            linear = max(size[0] / source_size[0], size[1] / source_size[1])
-            total["engine"] += engine_t
-            total["seed"] += seed_t
-            if vips_t is not None:
-                total["vips"] += vips_t
-            if linear <= QUARTER:
-                quarter_ratios.append(seed_t / engine_t)
-                # like for like: the same preset encoded as JPEG, as the seed does
-                as_jpeg = preset.model_copy(update={"format": "jpeg"})
-                jpeg_t = best_time(lambda: render_variant(data, as_jpeg, limits, config.metadata),
-                                   args.repeat)
-                quarter_jpeg_ratios.append(seed_t / jpeg_t)
-                quarter_ceilings.append(seed_t / floor_t)
-                quarter_totals["engine"] += engine_t
-                quarter_totals["seed"] += seed_t
-                if vips_t:
-                    quarter_vips_ratios.append(seed_t / vips_t)
-            vips_text = f"{vips_t * 1000:7.0f}ms" if vips_t is not None else f"{'-':>8}"
-            ratio_text = f"{engine_t / vips_t:7.2f}x" if vips_t else f"{'-':>8}"
-            print(f"{name[:34]:<34} {preset.name:<8} {size[0]:>5}x{size[1]:<4} {linear:5.2f} "
-                  f"{engine_t * 1000:6.0f}ms {seed_t * 1000:6.0f}ms {vips_text} "
-                  f"{seed_t / engine_t:7.2f}x {ratio_text} {seed_t / floor_t:7.2f}x")
 
-    print()
-    print("Targets")
-    if quarter_ratios:
-        verdict = "PASS" if min(quarter_ratios) >= 4 else "FAIL"
-        print(f"1. presets <= 1/4 of the source size ({len(quarter_ratios)} cases): engine vs seed "
-              f"speed-up {_spread(quarter_ratios)} (target >= 4x) -> {verdict}")
-        print(f"   all cases together: seed {quarter_totals['seed']:.2f}s / engine "
-              f"{quarter_totals['engine']:.2f}s = {quarter_totals['seed'] / quarter_totals['engine']:.2f}x")
-        print(f"   same presets encoded as JPEG like the seed: {_spread(quarter_jpeg_ratios)}")
-        if quarter_vips_ratios:
-            print(f"   libvips thumbnail vs seed on the same cases: {_spread(quarter_vips_ratios)}")
-        print(f"   ceiling = seed / bare 1/8-scale DCT decode (Huffman-bound): {_spread(quarter_ceilings)}")
-        below = sum(1 for ceiling in quarter_ceilings if ceiling < 4)
-        share = statistics.median(r / c for r, c in zip(quarter_ratios, quarter_ceilings))
-        print(f"   {below} of {len(quarter_ceilings)} cases have a ceiling below 4x: entropy decoding alone "
-              f"takes more than a quarter of the seed's time; the engine reaches a median "
-              f"{share:.0%} of the ceiling")
+
+def time_photo(name: str, data: bytes, config, vips, repeat: int, tally: Tally) -> bool:
+    """Time every preset on one photo, one table row each; False if the engine refuses the photo."""
+    try:
+        info = analyze(data, config.limits)
+    except PermanentImageError as exc:
+        print(f"{name[:34]:<34} skipped: {type(exc).__name__}: {exc}")
+        return False
+    source_size = (info.width, info.height)  # upright, like the variant sizes
+    floor_t = best_time(lambda: dct_floor(data), repeat)
+    for preset in config.presets:
+        time_preset(name, data, preset, config, vips, repeat, source_size, floor_t, tally)
+    return True
+
+
+def time_preset(name: str, data: bytes, preset, config, vips, repeat: int, source_size: tuple[int, int],
+                floor_t: float, tally: Tally) -> None:
+    limits = config.limits
+    variant = render_variant(data, preset, limits, config.metadata)
+    size = (variant.width, variant.height)
+    engine_t = best_time(lambda: render_variant(data, preset, limits, config.metadata), repeat)
+    seed_t = best_time(lambda: seed_path(data, size, preset.quality), repeat)
+    vips_t = best_time(lambda: vips_path(vips, data, preset, size, variant.format), repeat) if vips else None
+    linear = max(size[0] / source_size[0], size[1] / source_size[1])
+    tally.total["engine"] += engine_t
+    tally.total["seed"] += seed_t
+    if vips_t is not None:
+        tally.total["vips"] += vips_t
+    if linear <= QUARTER:
+        tally.quarter_ratios.append(seed_t / engine_t)
+        # like for like: the same preset encoded as JPEG, as the seed does
+        as_jpeg = preset.model_copy(update={"format": "jpeg"})
+        jpeg_t = best_time(lambda: render_variant(data, as_jpeg, limits, config.metadata), repeat)
+        tally.quarter_jpeg_ratios.append(seed_t / jpeg_t)
+        tally.quarter_ceilings.append(seed_t / floor_t)
+        tally.quarter_totals["engine"] += engine_t
+        tally.quarter_totals["seed"] += seed_t
+        if vips_t:
+            tally.quarter_vips_ratios.append(seed_t / vips_t)
+    vips_text = f"{vips_t * 1000:7.0f}ms" if vips_t is not None else f"{'-':>8}"
+    ratio_text = f"{engine_t / vips_t:7.2f}x" if vips_t else f"{'-':>8}"
+    print(f"{name[:34]:<34} {preset.name:<8} {size[0]:>5}x{size[1]:<4} {linear:5.2f} "
+          f"{engine_t * 1000:6.0f}ms {seed_t * 1000:6.0f}ms {vips_text} "
+          f"{seed_t / engine_t:7.2f}x {ratio_text} {seed_t / floor_t:7.2f}x")
+
+
+def report_quarter_target(tally: Tally) -> None:
+    """Target 1: presets at most 1/4 of the source, engine >= 4x faster than the seed."""
+    ratios, ceilings, totals = tally.quarter_ratios, tally.quarter_ceilings, tally.quarter_totals
+    if not ratios:
+        return
+    verdict = "PASS" if min(ratios) >= 4 else "FAIL"
+    print(f"1. presets <= 1/4 of the source size ({len(ratios)} cases): engine vs seed "
+          f"speed-up {_spread(ratios)} (target >= 4x) -> {verdict}")
+    print(f"   all cases together: seed {totals['seed']:.2f}s / engine "
+          f"{totals['engine']:.2f}s = {totals['seed'] / totals['engine']:.2f}x")
+    print(f"   same presets encoded as JPEG like the seed: {_spread(tally.quarter_jpeg_ratios)}")
+    if tally.quarter_vips_ratios:
+        print(f"   libvips thumbnail vs seed on the same cases: {_spread(tally.quarter_vips_ratios)}")
+    print(f"   ceiling = seed / bare 1/8-scale DCT decode (Huffman-bound): {_spread(ceilings)}")
+    below = sum(1 for ceiling in ceilings if ceiling < 4)
+    share = statistics.median(r / c for r, c in zip(ratios, ceilings))
+    print(f"   {below} of {len(ceilings)} cases have a ceiling below 4x: entropy decoding alone "
+          f"takes more than a quarter of the seed's time; the engine reaches a median "
+          f"{share:.0%} of the ceiling")
+
+
+def report_vips_target(tally: Tally, vips, no_timing: bool) -> None:
+    """Target 2: the whole preset set, engine <= 1.3x libvips's time."""
+    total = tally.total
     if vips and total["vips"]:
         ratio = total["engine"] / total["vips"]
         print(f"2. whole preset set: engine {total['engine']:.2f}s vs libvips {total['vips']:.2f}s = "
               f"{ratio:.2f}x (target <= 1.3x) -> {'PASS' if ratio <= 1.3 else 'FAIL'}")
     else:
-        reason = "--no-timing" if args.no_timing else VIPS_HINT
+        reason = "--no-timing" if no_timing else VIPS_HINT
         print(f"2. whole preset set vs libvips: skipped ({reason})")
 
+
+def report_rss_target(source: bytes, vips, thumb_size: int) -> None:
+    """Target 3: a 24 MP JPEG (``source`` upscaled) to a thumbnail, engine peak RSS <= half the seed's."""
     with tempfile.TemporaryDirectory() as folder:
-        largest = max(valid or sources, key=lambda item: len(item[1]))[1]
-        path = make_24mp(largest, Path(folder))
+        path = make_24mp(source, Path(folder))
         modes = ("baseline", "engine", "seed") + (("vips",) if vips else ())
-        rss = {mode: peak_rss_kib(mode, path, args.thumb_size) for mode in modes}
-        if rss["engine"] and rss["seed"]:
-            ratio = rss["engine"] / rss["seed"]
-            base = rss["baseline"] or 0
-            net = (rss["engine"] - base) / max(1, rss["seed"] - base)
-            mib = ", ".join(f"{mode} {value / 1024:.0f} MiB" for mode, value in rss.items() if value)
-            verdict = "PASS" if ratio <= 0.5 else "FAIL"
-            print(f"3. 24 MP JPEG -> {args.thumb_size}px thumbnail, peak RSS ({mib}): engine/seed "
-                  f"{ratio:.2f}, above the import baseline {net:.2f} (target <= 0.5) -> {verdict}")
+        rss = {mode: peak_rss_kib(mode, path, thumb_size) for mode in modes}
+    if rss["engine"] and rss["seed"]:
+        ratio = rss["engine"] / rss["seed"]
+        base = rss["baseline"] or 0
+        net = (rss["engine"] - base) / max(1, rss["seed"] - base)
+        mib = ", ".join(f"{mode} {value / 1024:.0f} MiB" for mode, value in rss.items() if value)
+        verdict = "PASS" if ratio <= 0.5 else "FAIL"
+        print(f"3. 24 MP JPEG -> {thumb_size}px thumbnail, peak RSS ({mib}): engine/seed "
+              f"{ratio:.2f}, above the import baseline {net:.2f} (target <= 0.5) -> {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = parse_presets(args.presets.read_text("utf-8"))
+    sources = load_sources(args.photos)
+    vips = import_vips()
+    print_table_header(args, sources, vips)
+    tally = Tally()
+    valid = [(name, data) for name, data in ([] if args.no_timing else sources)
+             if time_photo(name, data, config, vips, args.repeat, tally)]
+    print()
+    print("Targets")
+    report_quarter_target(tally)
+    report_vips_target(tally, vips, args.no_timing)
+    report_rss_target(max(valid or sources, key=lambda item: len(item[1]))[1], vips, args.thumb_size)
     return 0
 
 

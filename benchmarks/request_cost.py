@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 import boto3  # noqa: E402
 
-from imgfan.local import moto_speed  # noqa: E402
+from imgfan.local.moto import server, speedups  # noqa: E402
 from imgfan.local.cloud import free_port  # noqa: E402
 
 PHOTO = REPO / "src" / "imgfan" / "samples" / "jardin-royal-4k.jpg"
@@ -33,14 +33,10 @@ BUCKET = "request-cost"
 
 
 def serve() -> str:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
-    moto_speed.apply()
+    speedups.apply()
     port = free_port()
-    server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app), threaded=True,
-                         request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    moto_server = server.make_server("127.0.0.1", port, lambda moto_app: moto_app)
+    threading.Thread(target=moto_server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{port}"
 
 

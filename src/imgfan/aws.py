@@ -6,6 +6,9 @@ profile and region settings, so the same commands work locally and on AWS.
 AWS failures stay botocore's own exceptions all the way up to the CLI, so code in between can
 still tell them apart by type and error code. ``attempting`` only adds a note (PEP 678) naming
 what was being done; the CLI prints that note in front of the error.
+
+At the top of ``imgfan`` because it is below every package that talks to AWS: ``live``,
+``backfill``, the commands and ``cli`` all use it, and it uses none of them.
 """
 
 from __future__ import annotations

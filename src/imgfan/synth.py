@@ -5,6 +5,11 @@ Synthesis needs Node (jsii) and takes seconds, so the assembly is kept under
 ``statemachine/``, ``functions/``, ``src/imgfan_core/``, the presets file, the context and the
 pinned tool versions. The app runs as ``python -m infra.app`` in a subprocess, exactly as
 ``cdk synth`` runs it (``CDK_OUTDIR`` / ``CDK_CONTEXT_JSON``).
+
+At the top of ``imgfan``: ``imgfan synth``, the embedded cloud's deploy (``local.cloud``) and the
+construct's layer bundling (``cdk.bundling``, for ``digest_tree``) use it. Not in ``cdk``, whose
+package imports ``aws_cdk`` (a Node process), which the CLI never loads itself: synthesis runs in
+a subprocess.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Literal
-from urllib.parse import quote_plus
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.models.s3 import (
@@ -32,7 +31,7 @@ from aws_lambda_powertools.utilities.parser.models.s3 import (
 from pydantic import BaseModel, ConfigDict, Json
 
 from imgfan_core.dispatch import ObjectEvent
-from imgfan_core.keys import decode_event_key
+from imgfan_core.keys import decode_event_key, encode_event_key
 
 TEST_EVENT = "s3:TestEvent"
 BACKFILL_EVENT = "ObjectCreated:Backfill"
@@ -126,11 +125,6 @@ def _marker_without_sequencer(record: S3NotificationRecord) -> str:
     # ObjectEvent.listed plans it, so a repeated backfill meets its own executions. An emitter
     # that leaves S3's sequencer out still makes each upload unique by its event time.
     return "" if record.eventName == BACKFILL_EVENT else record.eventTime.isoformat()
-
-
-def encode_event_key(key: str) -> str:
-    """A key as S3 writes it into notifications ('+' for spaces): ``decode_event_key`` inverts it."""
-    return quote_plus(key, safe="/")
 
 
 def backfill_notification(bucket: str, key: str, size: int, etag: str, region: str, sent_at: datetime,

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from imgfan_core.formats import EXTENSIONS
 
@@ -35,6 +35,11 @@ _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 def decode_event_key(raw_key: str) -> str:
     """S3 event keys are URL-encoded with '+' for spaces (moto encodes '/' too)."""
     return unquote_plus(raw_key)
+
+
+def encode_event_key(key: str) -> str:
+    """A key as S3 writes it into notifications ('+' for spaces): ``decode_event_key`` inverts it."""
+    return quote_plus(key, safe="/")
 
 
 def variant_key(

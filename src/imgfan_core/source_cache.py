@@ -11,13 +11,22 @@ the old bytes instead, and the finalizer's check of the source before it publish
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from imgfan_core.contract import SourceRef
-    from imgfan_core.storage import SourceObject
 
 CacheKey = tuple[str, str, str | None, str | None]
+
+
+class Cacheable(Protocol):
+    """What the cache needs of an entry (``storage.SourceObject``): its bytes, to count them."""
+
+    @property
+    def data(self) -> bytes: ...
+
+
+Entry = TypeVar("Entry", bound=Cacheable)
 
 
 def cache_key(source: SourceRef) -> CacheKey | None:
@@ -27,22 +36,25 @@ def cache_key(source: SourceRef) -> CacheKey | None:
     return source.bucket, source.key, source.version_id, None if source.version_id else source.etag
 
 
-class SourceCache:
-    """Least recently used source objects, at most ``max_bytes`` of them in all."""
+class SourceCache(Generic[Entry]):
+    """Least recently used source objects, at most ``max_bytes`` of them in all.
+
+    Generic in what it keeps, so that ``storage``, which reads through it, is the only one of the
+    two modules that imports the other."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[CacheKey, SourceObject] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, Entry] = OrderedDict()
         self._size = 0
 
-    def get(self, source: SourceRef) -> SourceObject | None:
+    def get(self, source: SourceRef) -> Entry | None:
         key = cache_key(source)
         found = self._entries.get(key) if key else None
         if found is not None:
             self._entries.move_to_end(key)
         return found
 
-    def put(self, source: SourceRef, found: SourceObject) -> None:
+    def put(self, source: SourceRef, found: Entry) -> None:
         key = cache_key(source)
         if key is None or key in self._entries or len(found.data) > self.max_bytes:
             return

@@ -89,7 +89,8 @@ class SourceObject:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def read_source(s3: Any, source: SourceRef, max_bytes: int, cache: SourceCache | None = None) -> SourceObject:
+def read_source(s3: Any, source: SourceRef, max_bytes: int,
+                cache: SourceCache[SourceObject] | None = None) -> SourceObject:
     """The source object's bytes and user metadata, refusing objects over ``max_bytes`` before
     downloading them; from ``cache`` when this sandbox already read the same revision."""
     cached = cache.get(source) if cache is not None else None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from imgfan.timeline import StateRun, build_timeline, readable_cause, render_timeline
+from imgfan.live.timeline import StateRun, build_timeline, readable_cause, render_timeline
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "executions"
 

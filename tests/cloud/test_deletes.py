@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from imgfan_core.events import encode_event_key
+from imgfan_core.keys import encode_event_key
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.cloud

@@ -1,5 +1,5 @@
 """trigger="eventbridge" end to end: S3 sends the existing bucket's events to EventBridge (as
-AWS does: imgfan.local.moto_patches.send_s3_eventbridge_events_as_aws_does), a rule forwards
+AWS does: imgfan.local.moto.s3_notifications.send_s3_eventbridge_events_as_aws_does), a rule forwards
 this source's into the queue, and uploads, re-uploads and deletes behave as with notifications."""
 
 from __future__ import annotations

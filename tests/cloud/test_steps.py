@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from imgfan.timeline import readable_cause
+from imgfan.live.timeline import readable_cause
 from imgfan_core.contract import ExecutionInput, OutputSettings, SourceRef, StepSettings
 from imgfan_core.engine.models import RenderSpec
 from tests.sqs_events import s3_notification, sqs_record

@@ -11,7 +11,8 @@ import pytest
 
 from imgfan.backfill import plan_backfill, prune_marker
 from imgfan_core.dispatch import ExecutionRequest, plan_execution
-from imgfan_core.events import BACKFILL_EVENT, S3EventQueueRecord, backfill_notification, encode_event_key
+from imgfan_core.events import BACKFILL_EVENT, S3EventQueueRecord, backfill_notification
+from imgfan_core.keys import encode_event_key
 from imgfan_core.presets import parse_presets, presets_hash
 from tests.sqs_events import sqs_record
 

@@ -27,7 +27,8 @@ from moto.core.exceptions import JsonRESTError
 
 from imgfan.local.cloud import free_port
 from imgfan.local.faults import FaultInjector, FaultPlan
-from imgfan.local.moto_patches import assert_moto_hooks_present, disable_moto_sqs_lambda_trigger
+from imgfan.local.moto import assert_hooks_present as assert_moto_hooks_present
+from imgfan.local.moto.sqs_lambda_trigger import disable_moto_sqs_lambda_trigger
 from imgfan.local.sqs_poller import SqsEventSourcePoller, failed_message_ids
 
 pytestmark = pytest.mark.cloud

@@ -6,7 +6,7 @@ import json
 
 from imgfan.cli import main
 from imgfan.live.presets import parameter_value
-from imgfan.presets_diff import diff_configs
+from imgfan.live.presets_diff import diff_configs
 from imgfan_core.presets import json_schema_text, parse_presets, presets_hash
 
 

@@ -2,6 +2,8 @@
 
 A command handler returns an exit code. Commands share nothing but this package and the
 modules below them (``imgfan.live`` for the deployed state); they never import each other.
+Two modules here are no command but what only commands use: ``progress`` (the progress lines
+of long commands) and ``contact_sheet`` (the HTML page ``imgfan demo`` leaves).
 Expected failures raise ``CommandError`` with a one-line message, or come up as the live
 layer's and botocore's own exceptions: ``imgfan.cli`` prints each as one line and exits
 non-zero, never with a traceback.

@@ -39,8 +39,8 @@ from imgfan.backfill import (
     save,
 )
 from imgfan.commands import CommandError
+from imgfan.commands.progress import Progress
 from imgfan.live import Stack, list_object_pages, read_presets
-from imgfan.progress import Progress
 from imgfan_core.presets import presets_hash
 from imgfan_core.stack_names import Output
 

@@ -12,11 +12,11 @@ from importlib import resources
 from pathlib import Path
 
 from imgfan.commands import CommandError
+from imgfan.commands.contact_sheet import local_folder_name, write_contact_sheet
+from imgfan.commands.progress import Progress
 from imgfan.console import mount_console
-from imgfan.contact_sheet import local_folder_name, write_contact_sheet
 from imgfan.live import NoManifest, Stack, list_executions, read_manifest, read_presets
 from imgfan.local.cloud import DEFAULT_PORT, CloudError, EmbeddedCloud, free_port, port_is_free
-from imgfan.progress import Progress
 from imgfan_core.formats import CONTENT_TYPES
 from imgfan_core.keys import MANIFEST_NAME
 from imgfan_core.stack_names import Output

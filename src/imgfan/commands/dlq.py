@@ -13,8 +13,8 @@ from typing import Any
 
 from imgfan.aws import add_cloud_arguments
 from imgfan.commands import CommandError
+from imgfan.commands.progress import Progress
 from imgfan.live import Stack, peek, redrive
-from imgfan.progress import Progress
 from imgfan_core.events import is_test_event
 from imgfan_core.keys import decode_event_key
 from imgfan_core.stack_names import Output

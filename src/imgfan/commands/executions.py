@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from imgfan.aws import add_cloud_arguments, add_presets_parameter_argument
-from imgfan.console.address import about_console
 from imgfan.live import (
     NOT_COMPLETE,
     Execution,
@@ -21,7 +20,8 @@ from imgfan.live import (
     read_live_config,
     summarize,
 )
-from imgfan.timeline import build_timeline, readable_cause, render_timeline
+from imgfan.live.console_address import about_console
+from imgfan.live.timeline import build_timeline, readable_cause, render_timeline
 from imgfan_core.stack_names import Output
 
 STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]

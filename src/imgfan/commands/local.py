@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 from imgfan.commands import CommandError, context_pair
+from imgfan.commands.progress import Progress
 from imgfan.console import about_console, mount_console
 from imgfan.live import StateMachines, list_executions
 from imgfan.local.cloud import DEFAULT_PORT, LOCAL_CREDENTIALS, CloudError, EmbeddedCloud
 from imgfan.local.faults import ENVIRONMENT_VARIABLE, fault_plan_argument
-from imgfan.progress import Progress
 from imgfan_core.stack_names import STACK_NAME, Output, construct_outputs
 
 # The bucket names CloudFormation gave this deployment, for shell commands to use by name.

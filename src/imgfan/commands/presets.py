@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imgfan.commands import CommandError
-from imgfan.presets_diff import REDEPLOY_REQUIRED, PresetsDiff, diff_configs
+from imgfan.live.presets_diff import REDEPLOY_REQUIRED, PresetsDiff, diff_configs
 from imgfan_core.errors import InvalidPresets
 from imgfan_core.presets import (
     SCHEMA_FILE,

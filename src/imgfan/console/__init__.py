@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from imgfan.console.address import CONSOLE_PATH, about_console, console_url
+from imgfan.live.console_address import CONSOLE_PATH, about_console, console_url
 from imgfan.local.fault_middleware import CONTROL_PATH as FAULTS_CONTROL_PATH
 
 __all__ = ["CONSOLE_PATH", "about_console", "console_url", "is_console_request", "mount_console"]

@@ -20,13 +20,13 @@ from urllib.parse import parse_qs, unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from imgfan.console.address import ABOUT, CONSOLE_PATH, IDENTITY
 from imgfan.console.data import ConsoleData
 from imgfan.console.execution_page import execution_page, io_fragment
 from imgfan.console.executions_page import executions_page, rows_html
 from imgfan.console.html import esc, layout
 from imgfan.console.presets_page import presets_page
 from imgfan.live import LiveStateError, Stack
+from imgfan.live.console_address import ABOUT, CONSOLE_PATH, IDENTITY
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 _SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)

@@ -32,7 +32,7 @@ from imgfan.live import (
     state_machine_definition,
     summarize,
 )
-from imgfan.timeline import Timeline, build_timeline
+from imgfan.live.timeline import Timeline, build_timeline
 
 
 @dataclass(frozen=True)

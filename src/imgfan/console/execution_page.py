@@ -10,7 +10,15 @@ from urllib.parse import quote
 from imgfan.console.data import ExecutionDetail
 from imgfan.console.graph import build_graph, legend, render_svg
 from imgfan.console.html import badge, esc, href, layout, pretty_json, seconds
-from imgfan.timeline import RUNNING, Attempt, Iteration, StateRun, Timeline, describe_outcome, readable_cause
+from imgfan.live.timeline import (
+    RUNNING,
+    Attempt,
+    Iteration,
+    StateRun,
+    Timeline,
+    describe_outcome,
+    readable_cause,
+)
 
 # Opens a row's input and output the first time it is expanded: the page itself stays small.
 _IO_SCRIPT = """

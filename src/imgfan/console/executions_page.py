@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from imgfan.console.address import CONSOLE_PATH
 from imgfan.console.html import badge, esc, href, layout, seconds
 from imgfan.live import ExecutionSummary
+from imgfan.live.console_address import CONSOLE_PATH
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 REFRESH_MS = 2000

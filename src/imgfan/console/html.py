@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from imgfan.console.address import CONSOLE_PATH
+from imgfan.live.console_address import CONSOLE_PATH
 
 
 def esc(value: Any) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from imgfan.console.html import esc, layout, pretty_json
 from imgfan.live import InvalidLivePresets, LivePresets
-from imgfan.presets_diff import diff_configs
+from imgfan.live.presets_diff import diff_configs
 from imgfan_core.errors import InvalidPresets
 from imgfan_core.presets import PresetsConfig, load_presets_file, presets_hash
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from imgfan.aws import Cloud
-from imgfan.console.address import about_console
+from imgfan.live.console_address import about_console
 from imgfan.live.errors import MissingOutput, StackNotFound
 from imgfan.live.executions import StateMachines
 from imgfan_core.presets import PresetsConfig

@@ -3,7 +3,7 @@
 Each error is what the service sends on the wire, so callers see exactly the exception they
 would get from AWS: ``ThrottlingException`` from StartExecution, ``TooManyRequestsException``
 and ``ServiceException`` from Lambda Invoke, ``SlowDown`` and ``InternalError`` from S3.
-``fault_middleware`` answers them over HTTP; ``state_machine_lambda`` raises them in-process.
+``fault_middleware`` answers them over HTTP; ``moto.stepfunctions_lambda`` raises them in-process.
 S3's ``AccessDenied`` replaces moto's ``NoSuchKey`` for a missing key (``missing-key-403``).
 """
 

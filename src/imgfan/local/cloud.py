@@ -113,39 +113,31 @@ class EmbeddedCloud:
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
         logging.getLogger("moto").setLevel(logging.ERROR)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-        from imgfan.local import lambda_runtime, moto_patches, moto_speed, state_machine_lambda
+        from imgfan.local import moto
+        from imgfan.local.lambda_runtime import LocalLambdaRuntime
 
-        moto_patches.apply_all(self.host)
-        moto_speed.apply()
-        state_machine_lambda.install(self.faults)
-        self.runtime = lambda_runtime.LocalLambdaRuntime(
+        self.runtime = LocalLambdaRuntime(
             self.state_dir / "lambda", self.endpoint_url, self.region, self.workers_per_function,
             log_sink=self.function_log_sink, faults=self.faults,
         )
-        lambda_runtime.install(self.runtime)
+        moto.apply_all(self.host, self.faults, self.runtime)
         self._serve()
         self._configure_moto({"stepfunctions": {"execute_state_machine": True}})
         return self
 
     def mount(self, claims, app) -> None:
-        """Serve requests that ``claims(environ)`` accepts with the WSGI ``app``, on moto's port.
+        """Serve requests that ``claims(environ)`` accepts with the WSGI ``app``, on moto's port."""
+        from imgfan.local.moto import server
 
-        werkzeug reads ``server.app`` per request (tests/local/test_moto_hooks.py checks it).
-        """
-        server = self._server
-        moto_app = server.app
-        server.app = lambda environ, start: (app if claims(environ) else moto_app)(environ, start)
+        server.serve_beside(self._server, claims, app)
 
     def _serve(self) -> None:
-        """moto's threaded server, as ThreadedMotoServer runs it, behind the fault middleware."""
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-        from werkzeug.serving import make_server
-
+        """moto's threaded server behind the fault middleware."""
         from imgfan.local.fault_middleware import FaultMiddleware
+        from imgfan.local.moto import server
 
-        app = FaultMiddleware(DomainDispatcherApplication(create_backend_app), self.faults,
-                              self.runtime.function_for_access_key, self.counts, audit=self.iam_audit)
-        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = server.make_server(self.host, self.port, lambda moto_app: FaultMiddleware(
+            moto_app, self.faults, self.runtime.function_for_access_key, self.counts, audit=self.iam_audit))
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="imgfan-moto-server",
                                                daemon=True)
         self._server_thread.start()

@@ -36,9 +36,6 @@ SWITCHES = {
     "functions": "the Lambda switches touch only functions whose name contains one of these, joined by '+'",
     "seed": "seed of the random streams (default 0)",
 }
-# Switches that concern one function; `functions` narrows them.
-FUNCTION_SWITCHES = ("lambda-error", "throttle-lambda", "kill", "idle-kill", "latency", "s3-error",
-                     "missing-key-403")
 
 
 class FaultSpecError(ValueError):

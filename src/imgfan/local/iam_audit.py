@@ -1,7 +1,8 @@
 """Is every call a function makes allowed by its own role? Recorded per call, as a test oracle.
 
-The policies are the deployed ones: the role's documents in moto's IAM backend, which
-CloudFormation created from the synthesized template with every intrinsic function resolved.
+The policies are the deployed ones: the role's documents in moto's IAM backend (read by
+``imgfan.local.moto.iam``), which CloudFormation created from the synthesized template with
+every intrinsic function resolved.
 A request maps to authorizations with ``iam_calls``; each is evaluated as IAM evaluates an
 identity policy in one account
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
@@ -19,17 +20,16 @@ reaches moto unless ``enforce`` is on, when it is answered 403 ``AccessDenied`` 
 from __future__ import annotations
 
 import io
-import json
 import re
 import threading
 from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from imgfan.local.api_faults import ApiFault
-from imgfan.local.iam_calls import PARTITION, Call, WireRequest, calls_of, needs_body
+from imgfan.local.iam_calls import Call, WireRequest, calls_of, needs_body
+from imgfan.local.moto.iam import action_and_resource_effect, role_documents
 
 
 class PolicyNotUnderstood(ValueError):
@@ -85,18 +85,11 @@ def conditions_hold(condition: dict[str, Any], context: dict[str, str]) -> bool:
 
 def statement_effect(statement: dict[str, Any], call: Call) -> str | None:
     """"Allow" or "Deny" if the statement applies to the call, else None."""
-    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-
     if {"NotResource", "NotPrincipal", "Principal"} & statement.keys():
         raise PolicyNotUnderstood(f"statement {statement.get('Sid', '')!r} uses an element the audit does not evaluate")
     if "Condition" in statement and not conditions_hold(statement["Condition"], call.context):
         return None
-    # moto matches Action and Resource as regular expressions with * made .*: actions case-sensitively
-    # (IAM ignores their case) and ? is no wildcard. The template names actions as AWS spells them
-    # and uses only * in resources, where this is exact.
-    unconditional = {name: value for name, value in statement.items() if name != "Condition"}
-    result = IAMPolicyStatement(unconditional).is_action_permitted(call.action, call.resource)
-    return {PermissionResult.PERMITTED: "Allow", PermissionResult.DENIED: "Deny"}.get(result)
+    return action_and_resource_effect(statement, call.action, call.resource)
 
 
 def is_allowed(documents: list[dict[str, Any]], call: Call) -> bool:
@@ -106,45 +99,6 @@ def is_allowed(documents: list[dict[str, Any]], call: Call) -> bool:
         for statement in statements if isinstance(statements, list) else [statements]:
             effects.add(statement_effect(statement, call))
     return "Allow" in effects and "Deny" not in effects
-
-
-# ---- the role of a function, from moto's backends -------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def _parsed(document: str) -> dict[str, Any]:
-    return json.loads(document)
-
-
-def role_documents(function_name: str, account: str, region: str) -> list[dict[str, Any]]:
-    """The policy documents of the function's role as deployed: inline policies (CloudFormation's
-    ``AWS::IAM::Policy`` puts them on the role) and attached managed policies. moto's
-    CloudFormation does not attach ``ManagedPolicyArns``: the project's functions have none
-    (tests/infra/test_iam.py); CDK's bucket-notifications handler has AWSLambdaBasicExecutionRole,
-    for logs, which nothing writes through the API locally."""
-    from moto.awslambda.models import lambda_backends
-    from moto.iam.access_control import IAMPolicy
-    from moto.iam.models import iam_backends
-
-    role_arn = lambda_backends[account][region].get_function(function_name).role
-    role = iam_backends[account][PARTITION].get_role_by_arn(role_arn)
-    managed = [IAMPolicy(policy)._policy_json for policy in role.managed_policies.values()]
-    return [_parsed(document) for document in role.policies.values()] + managed
-
-
-def assert_hooks_present() -> None:
-    """Fail loudly if moto moved what the audit reads (tests/local/test_moto_hooks.py)."""
-    from moto.awslambda.models import LambdaBackend
-    from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
-    from moto.iam.models import IAMBackend, Role
-
-    assert callable(LambdaBackend.get_function) and callable(IAMBackend.get_role_by_arn)
-    role = Role("1", PARTITION, "id", "r", "{}", "/", None, "", [], None)
-    assert role.policies == {} and role.managed_policies == {}, "moto's Role moved policies or managed_policies"
-    allow = IAMPolicyStatement({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/p/*"})
-    assert allow.is_action_permitted("s3:GetObject", "arn:aws:s3:::b/p/k") == PermissionResult.PERMITTED
-    assert allow.is_action_permitted("s3:GetObject", "arn:aws:s3:::b/q/k") == PermissionResult.NEUTRAL
-    assert IAMPolicy('{"Statement": []}')._policy_json == {"Statement": []}
 
 
 # ---- the audit --------------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 """The embedded cloud's Lambda runtime: warm worker processes behind moto's Lambda Invoke.
 
-moto runs Lambda code in Docker, which this project cannot rely on. ``install()`` replaces
-``moto.awslambda.models.LambdaFunction._invoke_lambda`` (the one hook point, checked by
-``assert_hook_point``) with :meth:`LocalLambdaRuntime.invoke`, which runs the *deployed* code:
-the function's zip and its layers' zips, unpacked from moto's own records of them.
+moto runs Lambda code in Docker, which this project cannot rely on. ``imgfan.local.moto.lambda_invoke``
+hands each invocation to :meth:`LocalLambdaRuntime.invoke` instead, with the *deployed* code:
+the function's zip and its layers' zips, unpacked here.
 
 Each function gets its own pool of warm processes (``sandbox.py``), started with only that
 function's environment and credentials of its own, so functions never share environment
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import inspect
 import io
 import json
 import logging
@@ -28,6 +26,7 @@ import uuid
 import zipfile
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +37,13 @@ from imgfan.local.tally import Tally
 logger = logging.getLogger("imgfan.local.lambda")
 
 
-def assert_hook_point() -> None:
-    """Fail loudly if moto moved the invoke hook this runtime replaces.
+@dataclass(frozen=True)
+class DeployedFunction:
+    """A function as deployed: its settings, its zip and its layers' zips (in ``spec.layer_shas``'s order)."""
 
-    Reads moto's module source rather than the class attribute, which ``install`` replaces.
-    """
-    from moto.awslambda import models
-
-    source = inspect.getsource(models)
-    if not re.search(r"def _invoke_lambda\(\s*self,\s*event\b", source):
-        raise RuntimeError("moto.awslambda.models.LambdaFunction._invoke_lambda(self, event) is gone or changed; "
-                           "the local Lambda runtime cannot hook in")
-    if "self._invoke_lambda(event=" not in inspect.getsource(models.LambdaFunction.invoke):
-        raise RuntimeError("moto's LambdaFunction.invoke no longer calls self._invoke_lambda(event=...)")
+    spec: FunctionSpec
+    code: bytes = field(repr=False)
+    layers: tuple[bytes, ...] = field(repr=False)
 
 
 class LocalLambdaRuntime:
@@ -132,32 +125,14 @@ class LocalLambdaRuntime:
                 pass
         return target
 
-    def _spec_of(self, function: Any, layers: list[Any]) -> FunctionSpec:
-        # moto's own digests of the code: hashing a 16 MB layer on every invoke cost ~11 ms CPU.
-        return FunctionSpec(
-            name=function.function_name,
-            arn=function.function_arn,
-            handler=function.handler,
-            timeout=int(function.timeout),
-            memory_size=int(function.memory_size),
-            environment=tuple(sorted((k, str(v)) for k, v in (function.environment_vars or {}).items())),
-            code_sha=function.code_sha_256,
-            layer_shas=tuple(layer.code_sha_256 for layer in layers),
-        )
-
-    def _pool_for(self, function: Any) -> WorkerPool:
-        from moto.awslambda.models import get_backend
-
-        backend = get_backend(function.account_id, function.region)
-        layers = [backend.layers_versions_by_arn(layer["Arn"]) for layer in function.layers]
-        spec = self._spec_of(function, layers)
+    def _pool_for(self, function: DeployedFunction) -> WorkerPool:
+        spec = function.spec
         with self._lock:
             pool = self._pools.get(spec.arn)
             if pool is not None and pool.spec == spec:
                 return pool
-        task_root = self.unpack("code", spec.code_sha, function.code_bytes)
-        layer_paths = [self.unpack("layers", sha, layer.code_bytes) / "python"
-                       for sha, layer in zip(spec.layer_shas, layers)]
+        task_root = self.unpack("code", spec.code_sha, function.code)
+        layer_paths = [self.unpack("layers", sha, data) / "python" for sha, data in zip(spec.layer_shas, function.layers)]
         env = self._sandbox_env(spec, task_root)
         with self._lock:
             pool = self._pools.get(spec.arn)
@@ -176,15 +151,15 @@ class LocalLambdaRuntime:
         self.invocations.add(name)
         self.invocation_ms.add(name, round(busy_seconds * 1000))
 
-    def invoke(self, function: Any, event: Any) -> tuple[str, bool, str]:
-        """The replacement for moto's ``_invoke_lambda``: (payload JSON, errored, log tail)."""
+    def invoke(self, function: DeployedFunction, event: Any) -> tuple[str, bool, str]:
+        """One invocation, as moto's ``_invoke_lambda`` answers it: (payload JSON, errored, log tail)."""
         if isinstance(event, (str, bytes)):
             event = json.loads(event or "{}")
         started = time.monotonic()
         payload, errored = self._pool_for(function).invoke(event)
         if errored:
-            self.failed_functions.append(function.function_name)
-        logger.debug("%s finished in %.0f ms (errored=%s)", function.function_name,
+            self.failed_functions.append(function.spec.name)
+        logger.debug("%s finished in %.0f ms (errored=%s)", function.spec.name,
                      (time.monotonic() - started) * 1000, errored)
         return json.dumps(payload), errored, ""
 
@@ -209,14 +184,3 @@ def short_name(function_name: str) -> str:
     """``Imgfan-ResizerC2DB078C-1AB2C3`` -> ``Resizer``: the construct's name, for reports."""
     parts = function_name.split("-")
     return re.sub(r"[0-9A-F]{8}$", "", parts[1]) if len(parts) == 3 else function_name
-
-
-def install(runtime: LocalLambdaRuntime) -> None:
-    """Route every moto Lambda invocation in this process to ``runtime``."""
-    assert_hook_point()
-    from moto.awslambda.models import LambdaFunction
-
-    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
-        return runtime.invoke(self, event)
-
-    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]

@@ -1,6 +1,6 @@
 """SQS event-source poller that behaves like AWS Lambda's SQS event source mapping.
 
-moto's own mapping (disabled by imgfan.local.moto_patches.disable_moto_sqs_lambda_trigger)
+moto's own mapping (disabled by imgfan.local.moto.sqs_lambda_trigger)
 invokes inside SendMessage, one message at a time. This poller instead reads the mappings
 from the Lambda API and, per enabled SQS mapping, long-polls the queue, gathers a batch
 (BatchSize, MaximumBatchingWindowInSeconds), invokes the function synchronously, and deletes

@@ -1,6 +1,6 @@
 """A warm Lambda worker process: imports one handler once, then serves invocations.
 
-Started by ``lambda_runtime.WorkerProcess`` as ``python -S worker.py SPEC_JSON``. ``-S`` keeps
+Started by ``sandbox.WorkerProcess`` as ``python -S worker.py SPEC_JSON``. ``-S`` keeps
 site-packages' ``.pth`` files out, in particular the editable install's path to the working
 tree, so the handler sees exactly what was deployed: its own asset, then the layers, as on
 Lambda (``/var/task``, ``/opt/python``, then the runtime). The layer's pure-Python packages,

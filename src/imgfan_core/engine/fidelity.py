@@ -21,7 +21,6 @@ from PIL import Image, ImageMath
 WINDOW = 4
 # Halvings whose windows enter the score; in the fit, scale 1 added nothing to 0 and 2.
 SCALES = (0, 2, 3)
-CHANNELS = ("Y", "Cb")
 # SSIMULACRA2's stabilising constant, for values in 0..1 (ours are 0..255).
 C2 = 0.0009
 UNIT = 1.0 / (255.0 * 255.0)

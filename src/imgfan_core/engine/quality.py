@@ -51,14 +51,13 @@ def fixed_quality(setting: QualitySetting) -> int | None:
 class Choice:
     quality: int | None
     data: bytes
-    encodes: int
 
 
 def choose(setting: QualitySetting, fmt: str, image: Image.Image, encode_at: Encoder) -> Choice:
     """Encode one still variant with ``encode_at(quality)``, searching the quality for a target."""
     target = target_score(setting)
     if target is None or fmt not in LOSSY_FORMATS:
-        return Choice(fixed_quality(setting), encode_at(fixed_quality(setting)), 1)
+        return Choice(fixed_quality(setting), encode_at(fixed_quality(setting)))
     from imgfan_core.engine import fidelity  # only presets with a target pay for the metric
 
     reference = fidelity.Reference(opaque(image))
@@ -78,7 +77,7 @@ def choose(setting: QualitySetting, fmt: str, image: Image.Image, encode_at: Enc
     quality = LADDER[low]
     if quality not in encoded:  # the top rung, reached only when every probe fell short
         encoded[quality] = encode_at(quality)
-    return Choice(quality, encoded[quality], len(encoded))
+    return Choice(quality, encoded[quality])
 
 
 def decoded_pixels(data: bytes) -> Image.Image:

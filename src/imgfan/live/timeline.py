@@ -7,7 +7,9 @@ by the preset it renders), and each iteration its own states. A Task's invocatio
 Where an event belongs is decided by its ``previousEventId``, with two exceptions that history
 walks get wrong: Map iteration events carry their own Map and index, and the Map's own events
 (MapStateStarted, MapStateSucceeded, MapStateExited, ...) belong to the Map's scope, even when
-their previous event is the last event of some iteration. No AWS calls here.
+their previous event is the last event of some iteration. No AWS calls here; it sits in
+``live`` beside ``live.executions``, which reads the histories, because both ``imgfan executions``
+and the console show it.
 """
 
 from __future__ import annotations

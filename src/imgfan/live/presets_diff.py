@@ -1,4 +1,8 @@
-"""What pushing a presets file would change in the live presets (no AWS calls here)."""
+"""What pushing a presets file would change in the live presets (no AWS calls here).
+
+Beside ``live.presets``, which reads the live side: ``imgfan presets diff`` and the console's
+presets page both show it.
+"""
 
 from __future__ import annotations
 

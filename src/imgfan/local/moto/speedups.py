@@ -14,7 +14,7 @@ stops moto redoing work whose result cannot change:
 3. Every JSONPath (``$.source``, ...) was compiled again, building a new PLY parser each time.
 4. Every HTTP request listed moto's package folder (``os.listdir`` and a ``stat`` per service)
    to route it, twice, and looked up its handler with ``inspect.getmembers``; those answers are
-   kept. (Lambda tasks skip HTTP altogether: ``state_machine_lambda``.)
+   kept. (Lambda tasks skip HTTP altogether: ``stepfunctions_lambda``.)
 5. Every response's 52-character request id was drawn one ``random.choice`` call per character.
 
 ``assert_hooks_present`` fails loudly (tests/local/test_moto_hooks.py) if moto moves any of it.
@@ -191,7 +191,7 @@ def assert_hooks_present() -> None:
     }
     missing = [what for what, present in checks.items() if not present]
     if missing:
-        raise RuntimeError(f"moto moved what imgfan.local.moto_speed patches: {'; '.join(missing)}")
+        raise RuntimeError(f"moto moved what imgfan.local.moto.speedups patches: {'; '.join(missing)}")
 
 
 def apply() -> None:

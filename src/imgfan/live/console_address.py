@@ -2,6 +2,10 @@
 
 No S3 bucket name can start with an underscore, so no path-style S3 request collides with it.
 The CLI finds a running console by asking ``about.json`` (a GET with a short timeout).
+
+Here in ``live``, not in ``console``: the live layer asks a running console which region the
+embedded cloud serves (``Stack``'s hint when a stack is not found), and ``console`` is built on
+``live``, never the reverse.
 """
 
 from __future__ import annotations

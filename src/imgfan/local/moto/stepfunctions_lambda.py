@@ -67,7 +67,7 @@ class InProcessLambdaClient:
 
 def install(faults: FaultInjector) -> None:
     """Every Lambda task of the state machines in this process invokes through the in-process client."""
-    assert_hook_point()
+    assert_hooks_present()
     clients: dict[str, InProcessLambdaClient] = {}
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
@@ -80,7 +80,7 @@ def install(faults: FaultInjector) -> None:
     lambda_eval_utils.boto_client_for = boto_client_for
 
 
-def assert_hook_point() -> None:
+def assert_hooks_present() -> None:
     for function in (lambda_eval_utils._invoke_lambda_function, lambda_eval_utils.exec_lambda_function):
         source = inspect.getsource(function)
         if "boto_client_for(" not in source or ".invoke(**parameters)" not in source:

@@ -1,4 +1,4 @@
-"""moto_speed's patches keep moto's answers the same; each only stops repeated work."""
+"""imgfan.local.moto.speedups: its patches keep moto's answers the same; each only stops repeated work."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import moto
 
-from imgfan.local import moto_speed
+from imgfan.local.moto import speedups
 
 DEFINITION = (Path(__file__).resolve().parents[2] / "statemachine" / "imgfan.asl.json").read_text()
 
@@ -28,18 +28,18 @@ def concrete(definition: str) -> str:
 
 def test_json_values_are_copied_deeply_and_anything_else_as_deepcopy_would():
     value = {"presets": [{"name": "thumb", "width": 200, "enlarge": False, "q": 0.5}], "none": None}
-    copied = moto_speed.json_deepcopy(value)
+    copied = speedups.json_deepcopy(value)
     assert copied == value
     copied["presets"][0]["width"] = 1
     assert value["presets"][0]["width"] == 200
     with_date = {"StartTime": datetime.datetime(2026, 1, 1), "items": [1, 2]}
-    assert moto_speed.json_deepcopy(with_date) == copy.deepcopy(with_date)
+    assert speedups.json_deepcopy(with_date) == copy.deepcopy(with_date)
 
 
 def test_one_parse_per_definition_with_every_heap_key_drawn():
-    program = moto_speed.parsed_program(concrete(DEFINITION))
-    assert moto_speed.parsed_program(concrete(DEFINITION)) is program
-    assert moto_speed.parsed_program(concrete(DEFINITION).replace('"MaxConcurrency": 4', '"MaxConcurrency": 2')) \
+    program = speedups.parsed_program(concrete(DEFINITION))
+    assert speedups.parsed_program(concrete(DEFINITION)) is program
+    assert speedups.parsed_program(concrete(DEFINITION).replace('"MaxConcurrency": 4', '"MaxConcurrency": 2')) \
         is not program
     undrawn = []
 
@@ -47,12 +47,12 @@ def test_one_parse_per_definition_with_every_heap_key_drawn():
         if id(node) in seen:
             return
         seen.add(id(node))
-        if isinstance(node, moto_speed.EvalComponent) and node._EvalComponent__heap_key is None:
+        if isinstance(node, speedups.EvalComponent) and node._EvalComponent__heap_key is None:
             undrawn.append(type(node).__name__)
-        children = vars(node).values() if isinstance(node, moto_speed.Component) else (
+        children = vars(node).values() if isinstance(node, speedups.Component) else (
             node.values() if isinstance(node, dict) else node)
         for child in children:
-            if isinstance(child, (moto_speed.Component, list, tuple, dict)):
+            if isinstance(child, (speedups.Component, list, tuple, dict)):
                 walk(child, seen)
 
     walk(program, set())
@@ -60,7 +60,7 @@ def test_one_parse_per_definition_with_every_heap_key_drawn():
 
 
 def test_the_cached_module_list_is_moto_s_package_folders():
-    moto_speed.cache_request_routing()
+    speedups.cache_request_routing()
     folder = os.path.dirname(moto.__file__)
     expected = sorted(name for name in os.listdir(folder)
                       if os.path.isdir(os.path.join(folder, name)) and not name.startswith("__"))
@@ -72,7 +72,7 @@ def test_random_strings_keep_their_length_and_alphabet_and_follow_the_seed():
 
     from moto.moto_api._internal.moto_random import MotoRandom
 
-    moto_speed.draw_random_strings_at_once()
+    speedups.draw_random_strings_at_once()
     generator = MotoRandom()
     generator.seed(5)
     drawn = [generator.get_random_string(52), generator.get_random_string(8, include_digits=False, lower_case=True)]

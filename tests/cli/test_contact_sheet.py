@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from imgfan.contact_sheet import local_folder_name, write_contact_sheet
+from imgfan.commands.contact_sheet import local_folder_name, write_contact_sheet
 
 HOSTILE = ["../../etc/passwd.jpg", "..", ".", "a/b/c.jpg", "café.jpg", "cafè.jpg", "line\nbreak.jpg",
            "/leading-slash.jpg", "x" * 2000 + ".jpg", "a__b__c.jpg"]
