@@ -17,7 +17,15 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from imgfan_core.engine.models import FlatRecord, InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
+from imgfan_core.engine.models import (
+    FlatRecord,
+    InputLimits,
+    MetadataSpec,
+    RenderedVariant,
+    RenderSpec,
+    SourceInfo,
+)
+from imgfan_core.vocabulary import KeyStyle
 
 Action = Literal["render", "delete"]
 DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -51,7 +59,7 @@ class OutputSettings(FlatRecord):
     prefix: str = ""
     cache_control: str = DEFAULT_CACHE_CONTROL
     public_base_url: str | None = None
-    key_style: Literal["fingerprinted", "stable"] = "fingerprinted"
+    key_style: KeyStyle = "fingerprinted"
 
     def with_default_base_url(self, url: str | None) -> OutputSettings:
         """These settings, with ``url`` as the public base URL unless the presets set one."""
