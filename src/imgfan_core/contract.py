@@ -137,6 +137,13 @@ class ResizerRequest:
             preset=RenderSpec.from_dict(preset) if preset is not None else None,
         )
 
+    @property
+    def resize_preset(self) -> RenderSpec:
+        """The preset a resize request renders (``from_dict`` refuses a resize without one)."""
+        if self.preset is None:
+            raise ValueError(f"an {self.action} request has no preset to render")
+        return self.preset
+
     def to_dict(self) -> dict[str, Any]:
         event = {"action": self.action, "source": self.source.to_dict(), "settings": self.settings.to_dict()}
         if self.preset is not None:
