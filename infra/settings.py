@@ -64,7 +64,8 @@ class Settings(Options):
     """Field names are the context keys in snake_case (``workflow_type`` is ``workflowType``)."""
 
     # Context keys are camelCase only: a snake_case key is a mistake to report, not a synonym.
-    model_config = ConfigDict(Options.model_config, populate_by_name=False)
+    # pydantic merges a subclass's config into its parent's, so only the change is spelled out.
+    model_config = ConfigDict(populate_by_name=False)
 
     presets_file: Annotated[Path, BeforeValidator(str)] = Field(Path("presets.json"), validate_default=True)
     kms_key: Flag = False
@@ -79,7 +80,11 @@ class Settings(Options):
     @field_validator("presets_file")
     @classmethod
     def _relative_to_cwd(cls, path: Path, info: ValidationInfo) -> Path:
-        return path if path.is_absolute() else info.context["cwd"] / path
+        if path.is_absolute():
+            return path
+        if info.context is None:
+            raise TypeError("validate Settings with context={'cwd': ...}: presetsFile is relative to it")
+        return info.context["cwd"] / path
 
     def options(self) -> dict[str, Any]:
         """The construct's keyword arguments among these settings."""

@@ -53,9 +53,9 @@ MUTANTS = (
     # Every manifest records the presets hash; a different algorithm makes all of them stale.
     Mutant(
         "presets-hash-algorithm",
-        "src/imgfan_core/presets.py",
-        'return hashlib.sha256(_hash_material(config).encode("utf-8")).hexdigest()[:16]',
-        'return hashlib.sha1(_hash_material(config).encode("utf-8")).hexdigest()[:16]',
+        "src/imgfan_core/presets/hashing.py",
+        'return hashlib.sha256(_hash_material(config, key).encode("utf-8")).hexdigest()[:16]',
+        'return hashlib.sha1(_hash_material(config, key).encode("utf-8")).hexdigest()[:16]',
     ),
     # A new upload of the same key would reuse the old execution name and never render.
     Mutant(

@@ -19,7 +19,8 @@ metrics = Metrics()
 # A body that is not an S3 notification fails validation here: that record, and only that one,
 # returns to the queue and reaches the DLQ after maxReceiveCount. With the logger, every failed
 # record is logged with its exception, where people look.
-processor = BatchProcessor(event_type=EventType.SQS, model=S3EventQueueRecord, logger=logger)
+# powertools annotates logging.Logger, yet only calls .warning(msg, exc_info=...), which its Logger has.
+processor = BatchProcessor(event_type=EventType.SQS, model=S3EventQueueRecord, logger=logger)  # type: ignore[arg-type]
 stepfunctions = boto3.client("stepfunctions")
 
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]

@@ -37,7 +37,7 @@ def handler(event, context):
     if request.action == "analyze":
         return analyze(source.data, settings.limits).to_dict()
 
-    preset, overlay = request.preset, None
+    preset, overlay = request.resize_preset, None
     if preset.overlay is not None:
         overlay = OverlayImage(read_overlay(s3, request.source.bucket, preset.overlay.image,
                                             settings.limits.max_input_bytes))

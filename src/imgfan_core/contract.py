@@ -17,7 +17,15 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from imgfan_core.engine.models import FlatRecord, InputLimits, MetadataSpec, RenderedVariant, RenderSpec, SourceInfo
+from imgfan_core.engine.models import (
+    FlatRecord,
+    InputLimits,
+    MetadataSpec,
+    RenderedVariant,
+    RenderSpec,
+    SourceInfo,
+)
+from imgfan_core.vocabulary import KeyStyle
 
 Action = Literal["render", "delete"]
 DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -51,7 +59,7 @@ class OutputSettings(FlatRecord):
     prefix: str = ""
     cache_control: str = DEFAULT_CACHE_CONTROL
     public_base_url: str | None = None
-    key_style: Literal["fingerprinted", "stable"] = "fingerprinted"
+    key_style: KeyStyle = "fingerprinted"
 
     def with_default_base_url(self, url: str | None) -> OutputSettings:
         """These settings, with ``url`` as the public base URL unless the presets set one."""
@@ -128,6 +136,13 @@ class ResizerRequest:
             settings=StepSettings.from_dict(data["settings"]),
             preset=RenderSpec.from_dict(preset) if preset is not None else None,
         )
+
+    @property
+    def resize_preset(self) -> RenderSpec:
+        """The preset a resize request renders (``from_dict`` refuses a resize without one)."""
+        if self.preset is None:
+            raise ValueError(f"an {self.action} request has no preset to render")
+        return self.preset
 
     def to_dict(self) -> dict[str, Any]:
         event = {"action": self.action, "source": self.source.to_dict(), "settings": self.settings.to_dict()}

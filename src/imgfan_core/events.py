@@ -44,14 +44,14 @@ class S3NotificationBucket(S3Bucket):
 
 
 class S3NotificationMessage(S3Message):
-    bucket: S3NotificationBucket  # type: ignore[assignment]
+    bucket: S3NotificationBucket
 
 
 class S3NotificationRecord(S3RecordModel):
     userIdentity: S3Identity | None = None  # type: ignore[assignment]
     requestParameters: S3RequestParameters | None = None  # type: ignore[assignment]
     responseElements: S3ResponseElements | None = None  # type: ignore[assignment]
-    s3: S3NotificationMessage  # type: ignore[assignment]
+    s3: S3NotificationMessage
 
 
 class S3Notification(S3Model):
@@ -96,11 +96,13 @@ class S3EventBridgeNotification(S3EventNotificationEventBridgeModel):
 
 
 class S3EventQueueRecord(SqsRecordModel):
-    body: Json[S3Notification | S3EventBridgeNotification | S3TestEvent]  # type: ignore[assignment]
+    body: Json[S3Notification | S3EventBridgeNotification | S3TestEvent]
 
 
 def _object_event(record: S3NotificationRecord) -> ObjectEvent:
     s3_object = record.s3.object
+    if s3_object is None:
+        raise ValueError(f"the {record.eventName} record names no object")
     return ObjectEvent(
         name=record.eventName,
         bucket=record.s3.bucket.name,

@@ -50,7 +50,7 @@ class SourceCache(Generic[Entry]):
     def get(self, source: SourceRef) -> Entry | None:
         key = cache_key(source)
         found = self._entries.get(key) if key else None
-        if found is not None:
+        if key is not None and found is not None:
             self._entries.move_to_end(key)
         return found
 

@@ -69,6 +69,12 @@ def test_a_resize_request_without_its_preset_is_refused():
         ResizerRequest.from_dict(event)
 
 
+def test_only_a_resize_request_has_a_preset_to_render():
+    assert ResizerRequest("resize", SOURCE, SETTINGS, THUMB).resize_preset is THUMB
+    with pytest.raises(ValueError, match="analyze request has no preset"):
+        _ = ResizerRequest("analyze", SOURCE, SETTINGS).resize_preset
+
+
 def test_the_presets_model_and_the_engine_spec_agree_on_fields_and_defaults():
     # The model validates, the engine renders: a field or default in one only would drift silently.
     pairs = ((Preset, RenderSpec), (Limits, InputLimits), (MetadataPolicy, MetadataSpec))

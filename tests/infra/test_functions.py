@@ -108,7 +108,7 @@ def test_layer_holds_an_aarch64_pillow_build_and_imgfan_core(standard):
     assert any(n.startswith("python/pydantic_core/_pydantic_core.cpython-312-aarch64") for n in names)
     assert "python/aws_lambda_powertools/__init__.py" in names
     assert "python/imgfan_core/__init__.py" in names
-    assert "python/imgfan_core/presets.py" in names
+    assert "python/imgfan_core/presets/model.py" in names
     assert not any("__pycache__" in n for n in names)
 
 

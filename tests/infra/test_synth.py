@@ -31,7 +31,7 @@ def test_invalid_presets_fail_synth_naming_the_field(tmp_path):
         synth.synthesize({"presetsFile": str(bad)}, quiet=True)
     message = str(failure.value)
     assert message.startswith(f"{bad} is invalid:")
-    # The field's path, however presets.py spells it (presets.1.fit or presets[1].fit).
+    # The field's path, however imgfan_core.presets spells it (presets.1.fit or presets[1].fit).
     assert re.search(r"presets(\.1\.|\[1\]\.)fit", message), message
     assert "Traceback" not in message
 

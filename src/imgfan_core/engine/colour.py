@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PIL import Image
 
@@ -52,7 +52,8 @@ def _sixteen_to_l(image: Image.Image) -> Image.Image:
         divisor = 256
     else:
         # 32-bit "I" carries no bit depth; treat values above 255 as 16-bit data.
-        divisor = 256 if (wide.getextrema()[1] or 0) > 255 else 1
+        # One band, so the extrema are two numbers, not a pair per band.
+        divisor = 256 if (cast(tuple[float, float], wide.getextrema())[1] or 0) > 255 else 1
     return wide.point(lambda v: v / divisor).convert("L")
 
 
@@ -76,7 +77,8 @@ def normalize(image: Image.Image) -> Image.Image:
         else:
             return image
     elif mode == "P":
-        out = image.convert("RGBA" if "transparency" in info or image.palette.mode == "RGBA" else "RGB")
+        rgba_palette = image.palette is not None and image.palette.mode == "RGBA"
+        out = image.convert("RGBA" if "transparency" in info or rgba_palette else "RGB")
     elif mode == "PA":
         out = image.convert("RGBA")
     elif mode == "1":
@@ -89,7 +91,7 @@ def normalize(image: Image.Image) -> Image.Image:
         grey = _sixteen_to_l(image)
         out = _sixteen_transparency(image, grey) if "transparency" in info else grey
     elif mode == "F":
-        low, high = image.getextrema()
+        low, high = cast(tuple[float, float], image.getextrema())  # one band: (lowest, highest)
         span = (high - low) or 1.0
         out = image.point(lambda v: (v - low) * 255.0 / span).convert("L")
     else:

@@ -75,7 +75,8 @@ def app_segments(jpeg: bytes) -> list[tuple[int, int, bytes]]:
     [] when ``jpeg`` is not a JPEG."""
     if not jpeg.startswith(b"\xff\xd8"):
         return []
-    segments, at = [], 2
+    segments: list[tuple[int, int, bytes]] = []
+    at = 2
     while at + 4 <= len(jpeg) and jpeg[at] == 0xFF and jpeg[at + 1] != SOS and len(segments) < MAX_SEGMENTS:
         length = struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
         segments.append((jpeg[at + 1], at + 4, jpeg[at + 4 : at + 2 + length]))

@@ -16,6 +16,10 @@ pixel is ever magnified.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+# Pixel sizes (int) and the sizes a plan needs (float) turn upright the same way.
+Length = TypeVar("Length", int, float)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,6 @@ def plan(
     return Plan((sw, sh), scaled, inner, box)
 
 
-def upright_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+def upright_size(size: tuple[Length, Length], orientation: int) -> tuple[Length, Length]:
     """EXIF orientations 5-8 swap the axes."""
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size

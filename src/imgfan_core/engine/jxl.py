@@ -14,7 +14,7 @@ What is written matches the other formats' policy (``encode.py``): the pixels ar
 the codestream says sRGB. EXIF is written only when the metadata policy keeps some (an ``Exif``
 box, so the file is then an ISO BMFF container); there is no XMP and no ICC profile. libjxl
 takes no ICC profile through imagecodecs, so the presets refuse ``jxl`` with
-``convert_to_srgb: false`` (``presets.py``), and ``encode`` refuses a non-sRGB profile too.
+``convert_to_srgb: false`` (``presets/model.py``), and ``encode`` refuses a non-sRGB profile too.
 """
 
 from __future__ import annotations

@@ -4,13 +4,25 @@ Plain frozen dataclasses, so the resizer reads a preset from its event without i
 pydantic (its cold start). The defaults here are the engine's: the presets model takes its
 own defaults from these classes, and an execution started before an upgrade, whose preset dict
 lacks a newer option, renders with the option's default, which is always the old behaviour.
-Option names follow sharp (``fit``, ``position``, ``enlarge`` for ``withoutEnlargement``).
+Option names follow sharp (``fit``, ``position``, ``enlarge`` for ``withoutEnlargement``); the
+values each allows are imgfan_core.vocabulary's, shared with the presets model.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Self
+
+from imgfan_core.vocabulary import (
+    AnimationPolicy,
+    AutoQuality,
+    Fit,
+    GainMapPolicy,
+    Gravity,
+    KeptMetadata,
+    OutputFormat,
+    Position,
+)
 
 
 class FlatRecord:
@@ -37,7 +49,7 @@ class OverlaySpec(FlatRecord):
     """
 
     image: str
-    position: str = "southeast"
+    position: Gravity = "southeast"
     width: float = 0.2  # of the variant's width
     margin: int = 8  # pixels from the variant's edges
     opacity: float = 1.0
@@ -50,23 +62,23 @@ class RenderSpec(FlatRecord):
     name: str
     width: int | None = None
     height: int | None = None
-    fit: str = "inside"
-    position: str = "center"
+    fit: Fit = "inside"
+    position: Position = "center"
     enlarge: bool = False
-    format: str = "original"
+    format: OutputFormat = "original"
     # An encoder quality 1-100, "auto" or {"target": score} (engine/quality.py), as in the JSON.
-    quality: int | str | dict[str, int] | None = None
+    quality: int | AutoQuality | dict[str, int] | None = None
     effort: int | None = None
     progressive: bool = True
     background: str = "#ffffff"
-    animation: str = "first-frame"
+    animation: AnimationPolicy = "first-frame"
     # png only: quantise to at most ``colours`` colours, dithered at level ``dither`` (sharp's names)
     palette: bool = False
     colours: int = 256
     dither: float = 1.0
     overlay: OverlaySpec | None = None
     # An Ultra HDR source's gain map: "keep" writes it into jpeg variants, "drop" writes SDR only.
-    gain_map: str = "keep"
+    gain_map: GainMapPolicy = "keep"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
@@ -102,7 +114,7 @@ class MetadataSpec(FlatRecord):
 
     strip: bool = True
     convert_to_srgb: bool = True
-    keep: tuple[str, ...] = ()
+    keep: tuple[KeptMetadata, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:

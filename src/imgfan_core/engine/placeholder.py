@@ -35,6 +35,7 @@ def dominant_colour(image: Image.Image) -> str:
     quantized = small.quantize(colors=_PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
     counts = quantized.getcolors() or [(1, 0)]
     _, index = max(counts)
+    assert isinstance(index, int), index  # a "P" image's colours are palette indexes
     palette = quantized.getpalette() or [0, 0, 0]
     r, g, b = palette[index * 3 : index * 3 + 3]
     return f"#{r:02x}{g:02x}{b:02x}"

@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Protocol
 
 from PIL import Image
 
-AUTO = "auto"
+from imgfan_core.vocabulary import AutoQuality
+
+AUTO: Final = "auto"
 # "auto" keeps the median score the default presets reach on photos (77 in benchmarks/quality.py;
 # a rung lands about 2 above its target) and lifts the worst: hard images get more bytes.
 AUTO_TARGET = 75
@@ -28,7 +30,16 @@ LOSSY_FORMATS = ("jpeg", "webp", "avif", "jxl")
 # Transparent pixels are scored as seen over this grey, SSIMULACRA2's background for alpha.
 ALPHA_BACKGROUND = (128, 128, 128)
 
-QualitySetting = int | str | dict[str, Any] | None
+
+
+class HasTarget(Protocol):
+    """The presets model's QualityTarget, as the engine sees it."""
+
+    @property
+    def target(self) -> int: ...
+
+
+QualitySetting = int | AutoQuality | dict[str, Any] | HasTarget | None
 Encoder = Callable[[int | None], bytes]
 
 
@@ -39,7 +50,7 @@ def target_score(setting: QualitySetting) -> int | None:
     if setting == AUTO:
         return AUTO_TARGET
     # A RenderSpec carries the JSON object; the presets model's QualityTarget has the attribute.
-    return int(setting["target"] if isinstance(setting, dict) else setting.target)  # type: ignore[union-attr]
+    return int(setting["target"] if isinstance(setting, dict) else setting.target)
 
 
 def fixed_quality(setting: QualitySetting) -> int | None:
