@@ -15,7 +15,7 @@ from imgfan_core.engine import OverlayImage, analyze, parse_focus, render_varian
 from imgfan_core.engine.focus import METADATA_KEY as FOCUS_METADATA
 from imgfan_core.keys import key_for_variant
 from imgfan_core.source_cache import SourceCache
-from imgfan_core.storage import read_overlay, read_source, write_object
+from imgfan_core.storage import SourceObject, read_overlay, read_source, write_object
 
 logger = Logger()
 tracer = Tracer()
@@ -23,7 +23,7 @@ s3 = boto3.client("s3")
 # A sixth of the function's memory: the engine's own peak stays far below the rest
 # (docs/engine/features.md, "Input limits, set from measured memory"), and one image's analyze and
 # presets often land on the same warm sandbox.
-sources = SourceCache(int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1536")) * 1024 * 1024 // 6)
+sources: SourceCache[SourceObject] = SourceCache(int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1536")) * 1024 * 1024 // 6)
 
 
 @logger.inject_lambda_context
