@@ -41,11 +41,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
+from quality import _before_encoding, find_photos, ssimulacra2
 
-from imgfan_core.engine import encode, quality  # noqa: E402
-from imgfan_core.presets import parse_presets  # noqa: E402
-from quality import _before_encoding, find_photos, ssimulacra2  # noqa: E402  (benchmarks/quality.py)
+from imgfan_core.engine import encode, quality
+from imgfan_core.presets import parse_presets
 
 FORMATS = ("avif", "jxl")
 DEFAULT_SETTING = {"avif": encode.DEFAULT_AVIF_SPEED, "jxl": encode.DEFAULT_JXL_EFFORT}

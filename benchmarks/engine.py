@@ -42,11 +42,11 @@ sys.path.insert(0, str(REPO / "src"))
 # are not comparable to Pillow's single-threaded ones.
 os.environ.setdefault("VIPS_CONCURRENCY", "1")
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from imgfan_core.engine import analyze, render_variant  # noqa: E402
-from imgfan_core.errors import PermanentImageError  # noqa: E402
-from imgfan_core.presets import parse_presets  # noqa: E402
+from imgfan_core.engine import analyze, render_variant
+from imgfan_core.errors import PermanentImageError
+from imgfan_core.presets import parse_presets
 
 # The bundled demo photos; pass folders of your own camera photos for a broader picture.
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "src" / "imgfan" / "samples"
@@ -68,7 +68,7 @@ def find_photos(paths: list[Path]) -> list[Path]:
                 with Image.open(candidate) as image:
                     if image.width * image.height >= MIN_PIXELS and image.format in ("JPEG", "MPO"):
                         found.append(candidate)
-            except Exception:
+            except Exception:  # noqa: BLE001, S112 - a file Pillow cannot open is simply not a candidate photo
                 continue
     return found
 
@@ -163,7 +163,7 @@ print(json.dumps(hwm if hwm is not None else resource.getrusage(resource.RUSAGE_
 def peak_rss_kib(mode: str, path: Path, size: int) -> int | None:
     code = RSS_CHILD.format(src=str(REPO / "src"))
     result = subprocess.run([sys.executable, "-c", code, mode, str(path), str(size)],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, check=False, timeout=300)
     if result.returncode != 0:
         print(f"  ({mode} RSS run failed: {result.stderr.strip().splitlines()[-1:]})")
         return None
@@ -215,7 +215,7 @@ def load_sources(paths: list[Path]) -> list[tuple[str, bytes]]:
 def import_vips():
     try:
         import pyvips as vips
-    except Exception as exc:  # pyvips is a benchmark-only extra
+    except Exception as exc:  # noqa: BLE001 - pyvips is a benchmark-only extra
         print(f"pyvips unavailable ({type(exc).__name__}); skipping libvips ({VIPS_HINT})")
         return None
     return vips

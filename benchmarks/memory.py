@@ -130,7 +130,7 @@ class Row:
 
 
 def _run(code: str, *args: str, timeout: int = 900) -> str:
-    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False,
                             timeout=timeout)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]

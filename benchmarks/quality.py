@@ -45,11 +45,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from PIL import Image, ImageChops, ImageOps, ImageStat  # noqa: E402
+from engine import vips_path
+from PIL import Image, ImageChops, ImageOps, ImageStat
 
-from engine import vips_path  # noqa: E402  (benchmarks/engine.py)
-from imgfan_core.engine import encode, fidelity, quality, render_variant  # noqa: E402
-from imgfan_core.presets import parse_presets  # noqa: E402
+from imgfan_core.engine import encode, fidelity, quality, render_variant
+from imgfan_core.presets import parse_presets
 
 SAMPLES = REPO / "src" / "imgfan" / "samples"
 MIN_PHOTO_PIXELS = 1_000_000
@@ -77,7 +77,7 @@ def _look(path: Path, photos_only: bool) -> Image.Image | None:
                 return None
             image.load()
             return ImageOps.exif_transpose(image).convert("L").resize((16, 16), Image.Resampling.BOX)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a file Pillow cannot open is skipped
         return None
 
 

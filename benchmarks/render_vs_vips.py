@@ -58,7 +58,7 @@ def find_photos(paths: list[Path], min_mp: float, max_mp: float) -> list[Path]:
                     megapixels = image.width * image.height / 1e6
                     if image.format in ("JPEG", "MPO") and min_mp <= megapixels <= max_mp:
                         found.append(candidate)
-            except Exception:
+            except Exception:  # noqa: BLE001, S112 - a file Pillow cannot open is simply not a candidate photo
                 continue
     return found
 

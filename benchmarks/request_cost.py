@@ -23,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-import boto3  # noqa: E402
+import boto3
 
-from imgfan.local.moto import server, speedups  # noqa: E402
-from imgfan.local.cloud import free_port  # noqa: E402
+from imgfan.local.cloud import free_port
+from imgfan.local.moto import server, speedups
 
 PHOTO = REPO / "src" / "imgfan" / "samples" / "jardin-royal-4k.jpg"
 BUCKET = "request-cost"

@@ -62,13 +62,13 @@ def main() -> int:
             shutil.copytree(layer_copy(), target)
         subprocess.run([args.python, "-m", "compileall", "-q", "-j", "0", str(compiled)], check=True)
         variants = {"layer": (plain, False), "layer+pyc": (compiled, True)}
-        if subprocess.run([args.python, "-c", "import boto3"], capture_output=True).returncode == 0:
+        if subprocess.run([args.python, "-c", "import boto3"], capture_output=True, check=False).returncode == 0:
             variants = {"installed": (None, True), **variants}
         runs: dict[str, list[dict]] = {name: [] for name in variants}
         for _ in range(args.repeat):
             for name, (path, compiled_ok) in variants.items():
                 runs[name].append(run(args.python, path, compiled_ok))
-    version = subprocess.run([args.python, "-V"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([args.python, "-V"], capture_output=True, text=True, check=False).stdout.strip()
     for name, results in runs.items():
         times = sorted(r["ms"] for r in results)
         print(f"{version} {name:10}: best {times[0]:.0f} ms, median {statistics.median(times):.0f} ms CPU "

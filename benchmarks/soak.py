@@ -34,8 +34,8 @@ import concurrent.futures
 import json
 import logging
 import os
-import shutil
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -52,7 +52,8 @@ from urllib.parse import unquote_plus
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from imgfan.local.lambda_runtime import short_name  # noqa: E402
+from imgfan.local.lambda_runtime import short_name
+
 PHOTO_DIRS = (REPO / "src" / "imgfan" / "samples", REPO / "tests" / "fixtures" / "engine")
 # Every 20th upload is bad, so about 5 %.
 BAD_EVERY = 20
@@ -615,18 +616,18 @@ def s3_requests_per_image(before: dict, after: dict, images: int) -> dict[str, f
 
 def report(result: Result, options: Options) -> str:
     lines = [
-        f"soak: {result.uploads} uploads ({result.bad_files} bad files), {result.reuploads} identical re-uploads, "
-        f"{result.deletions} deletions, burst of {result.burst}; faults: {result.faults.get('faults', options.faults)}",
-        f"  lost {len(result.lost)} | wrong status {len(result.wrong_status)} | duplicate executions "
-        f"{len(result.duplicate_executions)} | missing or extra executions {len(result.missing_executions)} | "
-        f"failed executions {len(result.failed_executions)} | queue {result.queue_left} | DLQ {result.dlq} | "
-        f"orphan outputs {len(result.orphan_outputs)} | leftover outputs {len(result.leftover_outputs)} | "
-        f"missing variants {len(result.missing_variants)} | calls its role denies {len(result.denied)}",
+        (f"soak: {result.uploads} uploads ({result.bad_files} bad files), {result.reuploads} identical re-uploads, "
+         f"{result.deletions} deletions, burst of {result.burst}; faults: {result.faults.get('faults', options.faults)}"),
+        (f"  lost {len(result.lost)} | wrong status {len(result.wrong_status)} | duplicate executions "
+         f"{len(result.duplicate_executions)} | missing or extra executions {len(result.missing_executions)} | "
+         f"failed executions {len(result.failed_executions)} | queue {result.queue_left} | DLQ {result.dlq} | "
+         f"orphan outputs {len(result.orphan_outputs)} | leftover outputs {len(result.leftover_outputs)} | "
+         f"missing variants {len(result.missing_variants)} | calls its role denies {len(result.denied)}"),
         f"  injected: {_counts(result.faults.get('injected', {}))}",
-        f"  sandboxes: {_counts(result.faults.get('sandboxes', {}))}; "
-        f"event source: {_counts(result.faults.get('event_source', {}))}",
-        f"  main phase: {result.images_per_minute:.1f} images/min; upload->manifest {_seconds(result.latency_seconds)}"
-        f"; burst {_seconds(result.burst_latency_seconds)}",
+        (f"  sandboxes: {_counts(result.faults.get('sandboxes', {}))}; "
+         f"event source: {_counts(result.faults.get('event_source', {}))}"),
+        (f"  main phase: {result.images_per_minute:.1f} images/min; upload->manifest {_seconds(result.latency_seconds)}"
+         f"; burst {_seconds(result.burst_latency_seconds)}"),
         f"  CPU s/image during the main phase: {_counts(result.cpu)}",
         "  invocations per image, mean ms: " + ", ".join(
             f"{name} {stats['per_image']} x {stats['mean_ms']} ms" for name, stats in sorted(result.functions.items())),

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from imgfan.local.cloud import EmbeddedCloud, free_port  # noqa: E402
+from imgfan.local.cloud import EmbeddedCloud, free_port
 
 PHOTO = REPO / "src" / "imgfan" / "samples" / "nikon-with-gps.jpg"
 TIMEOUT_S = 180

@@ -13,7 +13,6 @@ from aws_cdk import App, Aspects
 
 from imgfan_core.errors import InvalidPresets
 from imgfan_core.stack_names import STACK_NAME
-
 from infra.settings import SettingsError, read_settings
 from infra.stack import ImgfanStack
 

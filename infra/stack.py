@@ -12,7 +12,6 @@ from constructs import Construct
 from imgfan.cdk import ImageVariants
 from imgfan.cdk.alarms import alarm_topic
 from imgfan.cdk.construct import TRANSPARENT_ID
-
 from infra.settings import RETENTION_NAMES, Settings
 
 

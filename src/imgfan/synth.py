@@ -64,7 +64,7 @@ def _version(name: str) -> str:
         return "-"
 
 
-def digest_tree(root: Path, digest: "hashlib._Hash") -> None:
+def digest_tree(root: Path, digest: hashlib._Hash) -> None:
     """Feed every file under ``root`` (path and bytes, in path order) into ``digest``; bytecode and
     a missing ``root`` add nothing. The synth cache key and the layer's asset hash both use it."""
     if not root.exists():
@@ -93,7 +93,7 @@ def _run_app(root: Path, context: dict[str, str], outdir: Path) -> None:
     # jsii's Node end-of-life banner would bury the app's own error message in failures.
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
     result = subprocess.run([sys.executable, "-m", "infra.app"], cwd=root, env=env,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("b'!!")]
         message = [line.removeprefix("imgfan synth: ") for line in lines if "imgfan synth:" in line]
@@ -162,7 +162,7 @@ def app_assembly(app: str, context: dict | None = None, progress=print) -> Path:
     progress(f"synthesizing {app!r} into {outdir}")
     env = dict(os.environ, CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(_normalise_context(context, Path.cwd())))
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
-    result = subprocess.run(app, shell=True, env=env, capture_output=True, text=True)
+    result = subprocess.run(app, shell=True, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0 or not (outdir / "manifest.json").is_file():
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         raise SynthError(f"{app!r} did not synthesize (exit {result.returncode}):\n" + "\n".join(lines[-25:]))

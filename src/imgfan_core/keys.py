@@ -128,7 +128,7 @@ def execution_name(action: str, bucket: str, key: str, revision: str, presets_di
     sequencer (the sequencer alone for deletions): a redelivered event maps to the same name,
     a new upload of the same key, even of identical bytes, to a new one.
     """
-    identity = "\n".join((action, bucket, key, revision, presets_digest))
+    identity = f"{action}\n{bucket}\n{key}\n{revision}\n{presets_digest}"
     digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
     stem = key.rsplit("/", 1)[-1]
     slug = _UNSAFE_NAME_CHARS.sub("_", stem).strip("_.-") or "object"

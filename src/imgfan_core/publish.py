@@ -32,7 +32,15 @@ from imgfan_core.contract import ManifestInputs, SourceRef
 from imgfan_core.errors import TransientError
 from imgfan_core.keys import MANIFEST_NAME, manifest_key, output_folder
 from imgfan_core.manifest import MANIFEST_CACHE_CONTROL, MANIFEST_CONTENT_TYPE
-from imgfan_core.storage import SourceState, delete_keys, error_code, list_folder, missing, retryable, source_state
+from imgfan_core.storage import (
+    SourceState,
+    delete_keys,
+    error_code,
+    list_folder,
+    missing,
+    retryable,
+    source_state,
+)
 
 # Each lost compare-and-swap means another finalizer of the same key just won; a few rounds settle it.
 _MAX_ROUNDS = 5

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from imgfan.aws import add_cloud_arguments
@@ -73,7 +73,7 @@ def sent_time(message: dict[str, Any]) -> str:
     millis = message.get("Attributes", {}).get("SentTimestamp")
     if not millis:
         return "?"
-    return datetime.fromtimestamp(int(millis) / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(int(millis) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def print_messages(messages: list[dict[str, Any]]) -> None:

@@ -282,7 +282,7 @@ def _print_stale_count(stack: Stack, bucket: str | None, where: PresetsConfig, n
     bucket = bucket or stack.output_bucket_for(where)
     prefix = where.output.prefix
     hashes = manifest_hashes(stack.client("s3"), bucket, prefix)
-    source_key = lambda manifest_key: manifest_key[len(prefix):-len("/" + MANIFEST_NAME)]  # noqa: E731
+    source_key = lambda manifest_key: manifest_key[len(prefix):-len("/" + MANIFEST_NAME)]
     stale = sum(1 for key, digest in hashes.items() if digest != presets_hash(new, source_key(key)))
     print(
         f"manifests in s3://{bucket}/{prefix}: {len(hashes)}, stale after push: {stale} "

@@ -228,7 +228,7 @@ def _render_safely(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, 
     began = time.perf_counter()
     try:
         summary = _render_one(path, name, out_dir, run)
-    except Exception as exc:  # an engine bug must not hide the other files' results
+    except Exception as exc:  # noqa: BLE001 - an engine bug must not hide the other files' results
         error = ErrorRecord.from_exception(exc)
         summary = {"file": path, "status": "failed", "variants": [],
                    "error": {"type": "InternalError", "message": f"{error.type}: {error.message}"},

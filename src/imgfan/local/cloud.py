@@ -14,7 +14,7 @@ import threading
 import urllib.request
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import boto3
 from botocore.config import Config
@@ -22,8 +22,7 @@ from botocore.config import Config
 from imgfan.local.deploy import default_account_region, deploy_stack, let_browsers_read
 from imgfan.local.faults import FaultInjector, FaultPlan
 from imgfan.local.iam_audit import IamAudit
-from imgfan_core.stack_names import Output
-from imgfan_core.stack_names import STACK_NAME
+from imgfan_core.stack_names import STACK_NAME, Output
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -67,7 +66,7 @@ class FunctionLogFiles:
         with self._lock:
             log = self._files.get(function_name)
             if log is None:
-                log = open(self.folder / f"{function_name}.log", "a", encoding="utf-8")
+                log = open(self.folder / f"{function_name}.log", "a", encoding="utf-8")  # noqa: SIM115 - kept open, see above
                 self._files[function_name] = log
             log.write(line + "\n")
             log.flush()
@@ -210,10 +209,11 @@ class EmbeddedCloud:
         if isinstance(self.function_log_sink, FunctionLogFiles):
             self.function_log_sink.close()
 
-    def __enter__(self) -> EmbeddedCloud:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # -- clients ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import boto3
 from botocore.config import Config
@@ -217,7 +217,7 @@ class SqsEventSourcePoller:
         self._supervisor = None
         self._workers.clear()
 
-    def __enter__(self) -> SqsEventSourcePoller:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -305,7 +305,7 @@ class SqsEventSourcePoller:
                 self.refresh()
                 backoff.reset()
                 self._stop.wait(_REFRESH_SECONDS)
-            except Exception:
+            except Exception:  # noqa: BLE001 - like Lambda's poller: any error is waited out, never fatal
                 if self._stop.is_set():
                     break
                 backoff.wait_after_error(self._stop, "listing event source mappings")
@@ -318,7 +318,7 @@ class SqsEventSourcePoller:
     def _run_mapping(self, mapping: Mapping, stop: threading.Event) -> None:
         sqs = self._sqs
         backoff = _Backoff()
-        stopping = lambda: stop.is_set() or self._stop.is_set()  # noqa: E731
+        stopping = lambda: stop.is_set() or self._stop.is_set()
         queue_url: str | None = None
         while not stopping():
             try:
@@ -332,7 +332,7 @@ class SqsEventSourcePoller:
                         with self._lock:
                             self._in_flight -= 1
                 backoff.reset()
-            except Exception:
+            except Exception:  # noqa: BLE001 - like Lambda's poller: any error is waited out, never fatal
                 if stopping():
                     break
                 backoff.wait_after_error(stop, f"polling {mapping.queue_arn}")

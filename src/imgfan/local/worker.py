@@ -117,7 +117,7 @@ def main() -> None:
     try:
         handler = _load_handler(spec)
         init_error = None
-    except BaseException as exc:  # an import error is reported on every invocation, like Lambda's
+    except BaseException as exc:  # noqa: BLE001 - an import error is reported on every invocation, like Lambda's
         handler, init_error = None, exc
         traceback.print_exc()
 

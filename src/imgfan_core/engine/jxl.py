@@ -44,7 +44,7 @@ def codec_version() -> str:
 
 
 def is_jxl(data: bytes) -> bool:
-    return data.startswith(CODESTREAM_SIGNATURE) or data.startswith(CONTAINER_SIGNATURE)
+    return data.startswith((CODESTREAM_SIGNATURE, CONTAINER_SIGNATURE))
 
 
 def encode(image: Image.Image, quality: int, effort: int, exif: bytes | None = None) -> bytes:

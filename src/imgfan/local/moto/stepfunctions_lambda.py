@@ -38,7 +38,7 @@ class InProcessLambdaClient:
         self.region = region
         self.faults = faults
 
-    def invoke(self, FunctionName: str, Payload: bytes = b"", Qualifier: str | None = None,  # noqa: N803 - boto3's names
+    def invoke(self, FunctionName: str, Payload: bytes = b"", Qualifier: str | None = None,
                InvocationType: str = "RequestResponse", **_: Any) -> dict[str, Any]:
         fault = invoke_fault(self.faults, function_name_of(FunctionName))
         if fault is not None:
