@@ -43,7 +43,10 @@ $(DJXL):
 demo: $(STAMP)
 	$(BIN)/imgfan demo
 
+# Lint and types first (seconds): a finding fails the run before the suite starts.
 test: $(STAMP) $(CHROMIUM) $(DJXL)
+	$(BIN)/ruff check
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The site at http://127.0.0.1:8000/, rebuilt on every save. NO_MKDOCS_2_WARNING silences
