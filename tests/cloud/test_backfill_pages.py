@@ -154,7 +154,7 @@ def test_an_interrupted_backfill_resumes_after_the_last_page_handed_over(backfil
     code, out, err = backfill("--prefix", PREFIX, "--yes", "--rate", "0", "--checkpoint", str(checkpoint))
     last_of_page_1 = all_keys[PAGE_SIZE - 1]
     assert code == 1
-    assert f"refused 10 message(s) after 5 attempt(s) (ServiceUnavailable: injected)" in err
+    assert "refused 10 message(s) after 5 attempt(s) (ServiceUnavailable: injected)" in err
     assert f"'imgfan backfill --resume' with the same options continues after {last_of_page_1!r}" in err
     assert json.loads(checkpoint.read_text())["last_key"] == last_of_page_1
     first_run = enqueued_keys(queue_url)

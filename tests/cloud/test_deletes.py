@@ -130,7 +130,7 @@ def test_every_upload_to_a_versioning_suspended_bucket_renders(pipeline, version
     for body in (FIRST, SECOND):
         pipeline.s3.put_object(Bucket=versioned_source, Key=key, Body=body)
         etag = etag_of(pipeline, key)
-        manifest = pipeline.wait_for_manifest_with(key, lambda m: m["source"]["etag"].strip('"') == etag)
+        manifest = pipeline.wait_for_manifest_with(key, lambda m, etag=etag: m["source"]["etag"].strip('"') == etag)
         assert manifest["status"] == "complete"
         # The event said versionId "null" (tests/local/test_moto_hooks.py): planned as unversioned.
         assert manifest["source"].get("version_id") is None

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from imgfan_core.errors import CRASH_ERROR_NAMES, PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
 from imgfan.cdk.retry import attempts_for
+from imgfan_core.errors import CRASH_ERROR_NAMES, PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES
 from tests.conftest import TEST_STACK_CONTEXT
 
 pytestmark = pytest.mark.cloud

@@ -40,7 +40,7 @@ def deploy_stack(aws, queue_url: str, dlq_url: str) -> str:
 def imgfan(moto_endpoint: str, stack: str, *argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "imgfan.cli", *argv, "--endpoint-url", moto_endpoint, "--stack-name", stack],
-        capture_output=True, text=True, timeout=REDRIVE_LIMIT_SECONDS, env=os.environ.copy(),
+        check=False, capture_output=True, text=True, timeout=REDRIVE_LIMIT_SECONDS, env=os.environ.copy(),
     )
 
 

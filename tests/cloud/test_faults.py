@@ -18,9 +18,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from benchmarks import soak  # noqa: E402
-from tests.sqs_events import s3_notification, sqs_record  # noqa: E402
-from tests.waits import wait_for  # noqa: E402
+from benchmarks import soak
+from tests.sqs_events import s3_notification, sqs_record
+from tests.waits import wait_for
 
 pytestmark = pytest.mark.cloud
 

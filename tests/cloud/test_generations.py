@@ -165,7 +165,7 @@ def test_pushing_stable_keys_with_an_immutable_cache_control_is_refused(pipeline
     name = pipeline.outputs["PresetsParameterName"]
     before = pipeline.ssm.get_parameter(Name=name)["Parameter"]
     document = dict(repo_presets, output={"key_style": "stable", "cache_control": "public, max-age=31536000, immutable"})
-    code, out, err = cli("presets", "push", str(write_presets(document)))
+    code, _out, err = cli("presets", "push", str(write_presets(document)))
     assert code == 1
     assert "output.cache_control" in err and "key_style 'stable'" in err
     after = pipeline.ssm.get_parameter(Name=name)["Parameter"]

@@ -86,7 +86,7 @@ def test_written_presets_read_back_and_a_broken_value_is_invalid_live_presets(
 
     aws("ssm").put_parameter(Name=parameter, Value='{"presets": "oops"}', Type="String", Overwrite=True)
     with pytest.raises(InvalidLivePresets) as raised:
-        read_presets(ssm, parameter).config
+        _ = read_presets(ssm, parameter).config
     assert raised.value.parameter == parameter and "presets" in raised.value.problems
 
 

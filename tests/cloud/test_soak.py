@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from benchmarks import soak  # noqa: E402
+from benchmarks import soak
 
 pytestmark = pytest.mark.cloud
 

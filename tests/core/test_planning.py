@@ -253,7 +253,7 @@ def test_a_change_to_a_prefixed_preset_leaves_other_prefixes_current():
     edited = json.loads(json.dumps(PREFIXED))
     edited["presets"][0]["width"] = 96  # avatars only
     after = parse_presets(edited)
-    hashes = lambda config, key: plan_execution(created(key), config, "out").input.presets_hash  # noqa: E731
+    hashes = lambda config, key: plan_execution(created(key), config, "out").input.presets_hash
     assert hashes(before, "avatars/me.jpg") != hashes(after, "avatars/me.jpg")
     assert hashes(before, "products/chair.jpg") == hashes(after, "products/chair.jpg")
     # Without prefixes, every key's hash is the file's own hash, as before prefixes existed.

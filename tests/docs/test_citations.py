@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from doc_pages import DOCS, REPO_ROOT
 
 FOLDERS = ("src", "infra", "functions", "tests", "benchmarks", "scripts")

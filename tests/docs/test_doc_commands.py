@@ -13,7 +13,6 @@ import ast
 import json
 
 import pytest
-
 from doc_pages import DOCS, REPO_ROOT, blocks, commands, pages
 
 GETTING_STARTED = {command.bare for command in commands(DOCS / "getting-started.md")}

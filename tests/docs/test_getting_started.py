@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from doc_pages import DOCS, REPO_ROOT, Command, commands, missing_output
 
 PAGE = DOCS / "getting-started.md"
@@ -68,7 +67,7 @@ class Shell:
         dump.unlink(missing_ok=True)
         script = f'__dump="$1"; shift\nset -eo pipefail\n{text}\nenv -0 > "$__dump"\n'
         done = subprocess.run(["bash", "-c", script, "bash", str(dump)], cwd=self.env["PWD"], env=self.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S, check=False)
         after = dict(item.split("=", 1) for item in dump.read_text().split("\0") if "=" in item) \
             if dump.exists() else dict(self.env)
         return done.returncode, done.stdout, after

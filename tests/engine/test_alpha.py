@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset, open_variant
 from PIL import Image
 
 from imgfan_core.engine import analyze, render_variant
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset, open_variant
 
 
 def _half_transparent() -> bytes:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference
 from PIL import Image
 
 from imgfan_core.engine import analyze, render_variant
 from imgfan_core.errors import ImageTooLarge
 from imgfan_core.presets import Limits
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference
 
 
 def _apng() -> bytes:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 from PIL import Image, ImageChops, ImageCms
 
 from imgfan_core.engine import analyze, colour, render_variant
 from imgfan_core.presets import MetadataPolicy
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 
 SRGB = ImageCms.createProfile("sRGB")
 

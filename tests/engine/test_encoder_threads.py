@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from engine_helpers import image_bytes, make_preset
 from PIL import Image
 
 from imgfan_core.engine import render_variant
-
-from engine_helpers import image_bytes, make_preset
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset
 from PIL import Image
 
 from imgfan_core.engine import analyze, render_variant
 from imgfan_core.engine.decode import open_image
 from imgfan_core.errors import CorruptImage, ImageTooLarge, NotAnImage, PermanentImageError, UnsupportedImage
 from imgfan_core.presets import Limits
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset
 
 
 def _corrupt_png() -> bytes:

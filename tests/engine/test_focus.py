@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from engine_helpers import image_bytes, make_preset, open_variant
 from PIL import Image, ImageDraw
 
 from imgfan.cli import main
 from imgfan_core.engine import parse_focus, render_variant
 from imgfan_core.errors import PERMANENT_ERROR_NAMES, InvalidFocus, PermanentImageError
 from imgfan_core.presets import Limits
-
-from engine_helpers import image_bytes, make_preset, open_variant
 
 WIDTH, HEIGHT = 800, 200
 BLOB = (120, 100)  # far left of a wide picture: a centred square crop (x 300-500) misses it

@@ -7,12 +7,11 @@ import io
 
 import pillow_heif  # pinned in pyproject.toml: a missing package must fail, not skip HEIC
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 from PIL import Image
 
 from imgfan_core.engine import analyze, render_variant
 from imgfan_core.engine.encode import resolve_format
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 
 
 def _photo(size=(640, 480)) -> Image.Image:

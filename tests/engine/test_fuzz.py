@@ -5,11 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from engine_helpers import fixture_bytes, make_preset
 
 from imgfan_core.engine import analyze, render_variant
 from imgfan_core.errors import PermanentImageError
-
-from engine_helpers import fixture_bytes, make_preset
 
 NAMES = ["p_trns_single.png", "iss634.gif", "hopper_orientation_6.webp", "transparency.avif", "concert.jpg",
          "tiff_16bit_RGBa.tiff"]
@@ -32,8 +31,8 @@ def test_damaged_input_raises_only_permanent_errors(name, limits):
     presets = [make_preset(width=40, height=40, fit="cover", position="attention", format="webp"),
                make_preset(width=40, format="original", animation="animate")]
     for data in _damaged(fixture_bytes(name), rng):
-        for call in (lambda: analyze(data, limits),
-                     *(lambda p=p: render_variant(data, p, limits) for p in presets)):
+        for call in (lambda data=data: analyze(data, limits),
+                     *(lambda p=p, data=data: render_variant(data, p, limits) for p in presets)):
             try:
                 call()
             except PermanentImageError as exc:

@@ -13,13 +13,12 @@ import subprocess
 import sys
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, mean_difference
 from PIL import Image
+from ultrahdr_reader import segments_and_scan, split, xmp_value
 
 from imgfan_core.engine import OverlayImage, OverlaySpec, RenderSpec, analyze, render_variant
 from imgfan_core.engine.models import InputLimits, MetadataSpec
-
-from engine_helpers import fixture_bytes, image_bytes, mean_difference
-from ultrahdr_reader import segments_and_scan, split, xmp_value
 
 SOURCE = fixture_bytes("gain-map.jpg")
 LIMITS = InputLimits()

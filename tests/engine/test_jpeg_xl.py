@@ -16,14 +16,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference
 from PIL import Image, ImageOps
 
 from imgfan.cli import main
 from imgfan_core.engine import encode, render_variant
 from imgfan_core.engine.models import MetadataSpec
 from imgfan_core.presets import Limits
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference
 
 CODESTREAM = b"\xff\x0a"
 CONTAINER = b"\x00\x00\x00\x0cJXL \r\n\x87\n"

@@ -6,13 +6,12 @@ import io
 import json
 
 import pytest
+from engine_helpers import fixture_bytes, make_preset
 from PIL import Image
 
 from imgfan_core.engine import render_variant
 from imgfan_core.engine.models import MetadataSpec
 from imgfan_core.presets import Limits
-
-from engine_helpers import fixture_bytes, make_preset
 
 ARTIST, COPYRIGHT, MAKE, GPS_IFD, ORIENTATION = 0x013B, 0x8298, 0x010F, 0x8825, 0x0112
 CREDIT = {ARTIST: "Ann Author", COPYRIGHT: "(c) 2026 Ann Author, all rights reserved"}

@@ -11,6 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from engine_helpers import image_bytes
 from PIL import Image, ImageDraw
 
 from imgfan_core.engine import analyze, render_variant, shrink
@@ -18,8 +19,6 @@ from imgfan_core.engine.colour import normalize
 from imgfan_core.engine.models import InputLimits
 from imgfan_core.errors import ImageTooLarge
 from imgfan_core.presets import load_presets_file
-
-from engine_helpers import image_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 RESIZER_MEMORY_MIB = 1536

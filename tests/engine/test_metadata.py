@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset
 from PIL import Image
 
 from imgfan_core.engine import render_variant
 from imgfan_core.presets import MetadataPolicy
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset
 
 GPS_IFD = 0x8825
 PRIVATE_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "icc_profile")

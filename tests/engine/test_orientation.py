@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 from PIL import Image
 
-from imgfan_core.engine import analyze, render_variant
-from imgfan_core.engine import decode
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
+from imgfan_core.engine import analyze, decode, render_variant
 
 
 def _render(name: str, limits, **fields):

@@ -6,14 +6,13 @@ import hashlib
 import json
 
 import pytest
+from engine_helpers import image_bytes, open_variant
 from PIL import Image, ImageChops
 
 from imgfan.cli import main
 from imgfan_core.engine import OverlayImage, OverlaySpec, RenderSpec, render_variant
 from imgfan_core.errors import PERMANENT_ERROR_NAMES, InvalidOverlay
 from imgfan_core.presets import Limits, parse_presets
-
-from engine_helpers import image_bytes, open_variant
 
 GREY, RED = (128, 128, 128), (255, 0, 0)
 # A 400x300 source becomes a 200x150 variant; a 0.25-wide 2:1 logo is then 50x25 px.

@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 
 import pytest
+from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from imgfan_core.engine import render_variant
 from imgfan_core.presets import Limits
-
-from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 
 
 @functools.cache

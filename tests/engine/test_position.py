@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from engine_helpers import image_bytes, make_preset, open_variant
 from PIL import Image, ImageDraw
 
 from imgfan_core.engine import render_variant
 from imgfan_core.engine.position import gravity_offset, strategy_offset
-
-from engine_helpers import image_bytes, make_preset, open_variant
 
 
 @pytest.mark.parametrize(
@@ -63,7 +62,7 @@ def test_attention_finds_the_saturated_subject(limits):
     assert offset[0] <= 60
     out = open_variant(render_variant(image_bytes(image, "PNG"), make_preset(
         width=100, height=100, fit="cover", position="attention"), limits)).convert("RGB")
-    r, g, b = out.getpixel((50, 50))
+    r, g, _b = out.getpixel((50, 50))
     assert r > 200 and g < 60
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from engine_helpers import fixture_bytes, make_preset, mean_difference, open_variant
 from PIL import Image
 
 from imgfan_core.engine import render_variant
-
-from engine_helpers import fixture_bytes, make_preset, mean_difference, open_variant
 
 
 @pytest.mark.parametrize("width", [120, 225, 300, 480, 900])

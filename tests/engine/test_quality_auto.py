@@ -7,12 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from engine_helpers import fixture_bytes, make_preset
 from PIL import Image
 
 from imgfan_core.engine import fidelity, render_variant
 from imgfan_core.engine.quality import AUTO_TARGET, LADDER
-
-from engine_helpers import fixture_bytes, make_preset
 
 IMAGES = [
     "Landscape_0.jpg",  # camera photo

@@ -6,13 +6,12 @@ import io
 from pathlib import Path
 
 import pytest
+from engine_helpers import fixture_bytes
 from PIL import Image
 
 from imgfan_core.engine import analyze, decode, render_variant
 from imgfan_core.engine.shared import SharedDecode, decode_order
 from imgfan_core.presets import parse_presets
-
-from engine_helpers import fixture_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PRESETS = [p.to_spec() for p in parse_presets((REPO / "presets.json").read_text("utf-8")).presets]

@@ -7,14 +7,13 @@ import json
 import math
 
 import pytest
+from engine_helpers import FIXTURES, fixture_bytes
 from PIL import Image, ImageStat
 
 from imgfan.cli import main
 from imgfan_core.engine import analyze
 from imgfan_core.engine.thumbhash import rgba_to_thumbhash, thumbhash_base64
 from imgfan_core.presets import Limits
-
-from engine_helpers import FIXTURES, fixture_bytes
 
 
 def _gradient() -> tuple[int, int, list[int]]:

@@ -18,7 +18,7 @@ def test_the_default_stack_has_no_cdn_and_no_public_base_url(standard):
 
 
 def test_cloudfront_reads_the_output_bucket_through_origin_access_control_over_https_only(hardened):
-    distribution_id, distribution = hardened.one("AWS::CloudFront::Distribution")
+    _distribution_id, distribution = hardened.one("AWS::CloudFront::Distribution")
     config = distribution["Properties"]["DistributionConfig"]
     behaviour = config["DefaultCacheBehavior"]
     assert behaviour["ViewerProtocolPolicy"] == "https-only"

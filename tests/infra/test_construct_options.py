@@ -43,7 +43,7 @@ def _resources(template: dict, cfn_type: str) -> dict[str, dict]:
 
 
 def test_eventbridge_trigger_forwards_this_sources_events_into_the_queue(app_stack):
-    _, private, _, template = app_stack
+    _, _private, _, template = app_stack
     rules = _resources(template, "AWS::Events::Rule")
     rule, = rules.values()
     pattern = rule["Properties"]["EventPattern"]
@@ -64,7 +64,7 @@ def test_eventbridge_trigger_forwards_this_sources_events_into_the_queue(app_sta
 
 
 def test_vpc_functions_run_in_the_given_subnets(app_stack):
-    _, private, public, template = app_stack
+    _, _private, _public, template = app_stack
     functions = _resources(template, "AWS::Lambda::Function")
     for name in ("Dispatcher", "Resizer", "Finalizer", "Cleaner"):
         in_vpc, = [f for k, f in functions.items() if k.startswith(f"Private{name}")]
@@ -90,7 +90,7 @@ def test_settings_arguments_reach_the_template(app_stack):
 
 
 def test_an_app_role_is_granted_reads_of_the_variants_only(app_stack):
-    _, _, public, template = app_stack
+    _, _, _public, template = app_stack
     policies = [p for k, p in _resources(template, "AWS::IAM::Policy").items() if k.startswith("WebRole")]
     statement, = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
     assert statement["Action"] == "s3:GetObject"

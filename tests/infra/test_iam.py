@@ -23,7 +23,7 @@ def _ids(cfn):
 
 
 def _function_statements(cfn, name):
-    logical_id, props = cfn.function(name)
+    _logical_id, props = cfn.function(name)
     role = cfn.role_of(props)
     role_props = cfn.resources[role]["Properties"]
     assert "ManagedPolicyArns" not in role_props, f"{name}: managed policies grant more than it needs"

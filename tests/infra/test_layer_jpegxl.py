@@ -48,7 +48,7 @@ def test_the_pruned_package_still_encodes_and_decodes_jpeg_xl(tmp_path):
         "assert not imagecodecs.AVIF.available and not imagecodecs.WEBP.available\n"
     )
     result = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(site)},
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     record = next(site.glob("imagecodecs-*.dist-info/RECORD")).read_text()
     assert "_jpegxl." in record and "_avif." not in record
@@ -69,7 +69,7 @@ def test_the_layer_holds_the_arm64_jpeg_xl_codec_and_everything_it_links(standar
     python = _asset_dir(standard, layer["Properties"]["Content"]["S3Key"]) / "python"
     codec = next((python / "imagecodecs").glob("_jpegxl.*.so"))
     assert _needed(codec) & {n for n in _needed(codec) if n.startswith("libjxl")}
-    assert open(codec, "rb").read(20)[18] == 183  # ELF e_machine: aarch64
+    assert codec.read_bytes()[18] == 183  # ELF e_machine: aarch64
     # The modules the host's pruned copy needs to work (the test above), no more.
     assert _extension_modules(python / "imagecodecs") == {"_jpegxl", "_shared", "_shared_cython"}
     assert (python / "imagecodecs" / "licenses" / "LICENSE-libjxl").is_file()

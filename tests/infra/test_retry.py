@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from imgfan_core import errors
 from imgfan.cdk.retry import BACKOFF_RATE, HISTORY_EVENT_LIMIT, INTERVAL_SECONDS, TransientRetry, attempts_for
+from imgfan_core import errors
 from infra.settings import SettingsError, read_settings
 
 STATEMACHINE = Path(__file__).resolve().parents[2] / "statemachine"

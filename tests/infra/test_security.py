@@ -124,7 +124,7 @@ def test_queue_visibility_is_at_least_six_dispatcher_timeouts(standard, hardened
 
 
 def test_alarm_topic_enforces_tls(hardened):
-    _, topic = hardened.one("AWS::SNS::Topic")
+    _, _topic = hardened.one("AWS::SNS::Topic")
     policies = hardened.of_type("AWS::SNS::TopicPolicy")
     assert any(st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for p in policies.values() for st in p["Properties"]["PolicyDocument"]["Statement"])

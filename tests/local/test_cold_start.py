@@ -15,7 +15,7 @@ def test_the_resizer_handler_does_not_import_pydantic_or_moto():
     probe = ("import sys, handler; print(sorted(m for m in ('pydantic', 'moto', 'imgfan', 'numpy', 'imagecodecs')"
              " if m in sys.modules))")
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO_ROOT / "functions" / "resizer", capture_output=True, text=True,
+        [sys.executable, "-c", probe], cwd=REPO_ROOT / "functions" / "resizer", capture_output=True, text=True, check=False,
         env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true"},
     )
     assert result.returncode == 0, result.stderr

@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from botocore.exceptions import ClientError
 
 from imgfan.local.faults import FaultPlan
@@ -150,7 +149,7 @@ def test_a_crashed_worker_is_a_function_error(lambda_client, role_arn):
 @pytest.fixture(scope="module")
 def with_stack_layer(lambda_client, role_arn, pipeline) -> str:
     """A probe function carrying the deployed stack's shared layer."""
-    dispatcher = [f for f in lambda_client.list_functions()["Functions"] if "Dispatcher" in f["FunctionName"]][0]
+    dispatcher = next(f for f in lambda_client.list_functions()["Functions"] if "Dispatcher" in f["FunctionName"])
     layer_arns = [layer["Arn"] for layer in dispatcher["Layers"]]
     assert layer_arns, "the stack's functions must carry the shared layer"
     return make_function(lambda_client, role_arn, layers=layer_arns)
@@ -285,7 +284,7 @@ def test_idle_kill_never_fails_an_invocation(lambda_client, role_arn, faults, cl
 def test_latency_counts_against_the_function_timeout(lambda_client, role_arn, faults):
     name = make_function(lambda_client, role_arn, timeout=1)
     faults(f"latency=1,latency-seconds=3,functions={name}")
-    error, payload = invoke(lambda_client, name, {})
+    _error, payload = invoke(lambda_client, name, {})
     assert payload["errorType"] == "Sandbox.Timedout"
     faults("none")
     assert invoke(lambda_client, name, {})[0] is None

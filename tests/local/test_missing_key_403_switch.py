@@ -25,12 +25,16 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1})
 @pytest.fixture(scope="module")
 def door():
     """moto behind the fault middleware, as the embedded cloud serves it; one access key is a function's."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
     from werkzeug.serving import make_server
 
     faults = FaultInjector()
     app = FaultMiddleware(DomainDispatcherApplication(create_backend_app), faults,
-                          {"resizer-key": RESIZER}.get, lambda: {})
+                          {"resizer-key": RESIZER}.get, dict)
     server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -259,7 +259,7 @@ def test_animate_with_an_animatable_format_is_fine(fmt):
 @pytest.mark.parametrize("fmt", ["png", "webp", "avif"])
 def test_progressive_on_a_format_without_progressive_scans_is_refused(fmt):
     message = refusal({"presets": [{"name": "a", "width": 10, "format": fmt, "progressive": False}]})
-    assert f"presets[0].progressive (preset 'a'): only jpeg output has progressive scans" in message
+    assert "presets[0].progressive (preset 'a'): only jpeg output has progressive scans" in message
     assert f"this preset writes '{fmt}'" in message
 
 
