@@ -61,8 +61,8 @@ MUTANTS = (
     Mutant(
         "execution-name-ignores-revision",
         "src/imgfan_core/keys.py",
-        'identity = "\\n".join((action, bucket, key, revision, presets_digest))',
-        'identity = "\\n".join((action, bucket, key, presets_digest))',
+        'identity = f"{action}\\n{bucket}\\n{key}\\n{revision}\\n{presets_digest}"',
+        'identity = f"{action}\\n{bucket}\\n{key}\\n{presets_digest}"',
     ),
     # Keys whose outputs cannot exist in S3 would start executions that fail on every write.
     Mutant(
