@@ -64,8 +64,10 @@ def user_app(tmp_path_factory):
     wheel, = (work / "dist").glob("imgfan-*.whl")
     _run([sys.executable, "-m", "venv", str(work / "venv")])
     bin_dir = work / "venv" / "bin"
+    # Without the suite's PYTHONPATH: pip would take the repository's src/ (and its egg-info) on
+    # it for an installed imgfan 0.1.0 and skip the wheel.
     _run([str(bin_dir / "pip"), "install", "--quiet", "--disable-pip-version-check", str(wheel),
-          _dev_pin("cdk-nag"), _dev_pin("cfn-lint")])
+          _dev_pin("cdk-nag"), _dev_pin("cfn-lint")], env=_user_environment())
     app = work / "app"
     app.mkdir()
     for name in ("app.py", "presets.json"):
