@@ -178,6 +178,15 @@ def cli(cli_env, capsys):
     return run
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright (tests/browser.py), one per module that drives it."""
+    from browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture(scope="session")
 def pipeline(cloud) -> Pipeline:
     return Pipeline(cloud)

@@ -14,6 +14,7 @@ a subprocess.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -109,6 +110,7 @@ def _prune(cache: Path) -> None:
                      key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP_ASSEMBLIES:]:
         shutil.rmtree(old, ignore_errors=True)
+        (cache / f".{old.name}.lock").unlink(missing_ok=True)
 
 
 def synthesize(context: dict | None = None, outdir: str | Path | None = None, quiet: bool = False) -> Path:
@@ -126,10 +128,28 @@ def synthesize(context: dict | None = None, outdir: str | Path | None = None, qu
         return target
     cache = root / ".imgfan-cache" / "synth"
     assembly = cache / assembly_hash(root, normalised)
-    if template_path(assembly).is_file() and (assembly / ".complete").is_file():
-        os.utime(assembly)
+    if _cached(assembly):
         return assembly
     cache.mkdir(parents=True, exist_ok=True)
+    # Processes synthesizing the same inputs at once (parallel test workers, two terminals) wait
+    # for the first instead of each spending ~10 s of Node on an identical assembly.
+    with open(cache / f".{assembly.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _cached(assembly):
+            return assembly
+        _fill(root, normalised, cache, assembly, quiet)
+    _prune(cache)
+    return assembly
+
+
+def _cached(assembly: Path) -> bool:
+    if template_path(assembly).is_file() and (assembly / ".complete").is_file():
+        os.utime(assembly)
+        return True
+    return False
+
+
+def _fill(root: Path, normalised: dict[str, str], cache: Path, assembly: Path, quiet: bool) -> None:
     if not quiet:
         print("imgfan: synthesizing the CDK app (inputs changed; takes ~10 s, cached afterwards) ...",
               file=sys.stderr, flush=True)
@@ -145,8 +165,6 @@ def synthesize(context: dict | None = None, outdir: str | Path | None = None, qu
             # A concurrent synth of the same inputs won the race; its assembly is identical.
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _prune(cache)
-    return assembly
 
 
 def app_assembly(app: str, context: dict | None = None, progress=print) -> Path:

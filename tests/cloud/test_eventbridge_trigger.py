@@ -39,8 +39,8 @@ def pipeline():
     port = free_port()
     command = [sys.executable, "-m", "imgfan.cli", "local", "up", "--port", str(port), "--app",
                f"{sys.executable} {APP}", "--stack-name", "EventBridgeApp", "--bucket", BUCKET]
-    with local_up(command, cwd=REPO, env=dict(os.environ)) as printed:
-        assert f"export IMGFAN_SOURCE_BUCKET={BUCKET}\n" in printed, printed
+    with local_up(command, cwd=REPO, env=dict(os.environ)) as started:
+        assert f"export IMGFAN_SOURCE_BUCKET={BUCKET}\n" in started.text, started.text
         cloud = LocalCloud(f"http://127.0.0.1:{port}")
         stack = cloud.client("cloudformation").describe_stacks(StackName="EventBridgeApp")["Stacks"][0]
         yield cloud, construct_outputs({o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]})

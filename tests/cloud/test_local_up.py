@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from local_up import local_up
 
 from imgfan.local.cloud import free_port
 
@@ -28,25 +28,12 @@ def test_local_up_serves_the_pipeline_and_the_console_until_interrupted(tmp_path
     repo_presets["presets"] = repo_presets["presets"][:2]
     presets = tmp_path / "two-presets.json"
     presets.write_text(json.dumps(repo_presets))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "imgfan.cli", "local", "up", "--port", str(port), "--presets", str(presets),
-         "-c", "presetsCacheSeconds=7"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    printed = []
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            printed.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        text = "".join(printed)
+    command = [sys.executable, "-m", "imgfan.cli", "local", "up", "--port", str(port), "--presets", str(presets),
+               "-c", "presetsCacheSeconds=7"]
+    with local_up(command, cwd=REPO_ROOT, env=dict(os.environ), timeout=180) as started:
+        text = started.text
         assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in text, text
-        assert f"console: http://127.0.0.1:{port}/_imgfan/\n" in printed
+        assert f"console: http://127.0.0.1:{port}/_imgfan/\n" in started.lines
         source_bucket = re.search(r"export IMGFAN_SOURCE_BUCKET=(\S+)", text).group(1)
         output_bucket = re.search(r"export IMGFAN_OUTPUT_BUCKET=(\S+)", text).group(1)
         env = subprocess.run([sys.executable, "-m", "imgfan.cli", "local", "env", "--endpoint-url",
@@ -72,14 +59,8 @@ def test_local_up_serves_the_pipeline_and_the_console_until_interrupted(tmp_path
             capture_output=True, text=True, env={**os.environ, **_exports(env)}, check=False,
         ).stdout
         assert "no changes" in pushed and "within 7 s (the dispatcher's presets cache" in pushed
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0
+    # Ctrl-C ends it cleanly (killed after 30 s otherwise, which fails here).
+    assert started.process.returncode == 0
 
 
 def _exports(text: str) -> dict[str, str]:

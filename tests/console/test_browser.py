@@ -13,14 +13,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from browser import recording_page
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.cloud
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHOTO = (Path(str(resources.files("imgfan") / "samples")) / "nikon-with-gps.jpg").read_bytes()
 PRESETS = [p["name"] for p in json.loads((REPO_ROOT / "presets.json").read_text())["presets"]]
 GOOD, NOT_AN_IMAGE = "console/some photo.jpg", "console/notes.jpg"
@@ -36,27 +34,13 @@ def uploaded(pipeline, console) -> dict[str, str]:
     return {key: pipeline.manifest(key)["execution"]["name"] for key in (GOOD, NOT_AN_IMAGE, HOSTILE)}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def page(browser, cloud) -> Page:
     """A fresh page that records every request and fails the test on any script dialog."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.requests = []
-    page.dialogs = []
-    page.on("request", lambda request: page.requests.append(request.url))
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    yield page
-    context.close()
+    with recording_page(browser) as page:
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        yield page
     assert page.dialogs == []
     assert all(url.startswith(cloud.endpoint_url) for url in page.requests), page.requests
 

@@ -18,12 +18,10 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
+from browser import recording_page
 
 from doc_pages import DOCS, REPO_ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 README_MAX_LINES = 220
 DIAGRAM = "images/flow.svg"
 # Material prints an end-of-life banner on every build; it is not a build warning.
@@ -87,27 +85,11 @@ def test_readme_is_short_and_its_links_lead_to_files():
     assert f"docs/{DIAGRAM}" in targets
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def page(browser):
     """A fresh page that records every URL it requests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.requests = []
-    page.on("request", lambda request: page.requests.append(request.url))
-    yield page
-    context.close()
+    with recording_page(browser) as page:
+        yield page
 
 
 def local_file(url: str) -> Path:

@@ -64,8 +64,10 @@ def user_app(tmp_path_factory):
     wheel, = (work / "dist").glob("imgfan-*.whl")
     _run([sys.executable, "-m", "venv", str(work / "venv")])
     bin_dir = work / "venv" / "bin"
+    # Without the suite's PYTHONPATH: pip would take the repository's src/ (and its egg-info) on
+    # it for an installed imgfan 0.1.0 and skip the wheel.
     _run([str(bin_dir / "pip"), "install", "--quiet", "--disable-pip-version-check", str(wheel),
-          _dev_pin("cdk-nag"), _dev_pin("cfn-lint")])
+          _dev_pin("cdk-nag"), _dev_pin("cfn-lint")], env=_user_environment())
     app = work / "app"
     app.mkdir()
     for name in ("app.py", "presets.json"):
@@ -149,7 +151,8 @@ def test_the_app_deploys_into_the_embedded_cloud_and_an_upload_gets_its_manifest
     port = free_port()
     command = [str(bin_dir / "imgfan"), "local", "up", "--port", str(port), "--app", str(assembly),
                "--stack-name", STACK, "--bucket", BUCKET]
-    with local_up(command, cwd=app, env=_user_environment()) as text:
+    with local_up(command, cwd=app, env=_user_environment()) as started:
+        text = started.text
         assert f"export IMGFAN_SOURCE_BUCKET={BUCKET}\n" in text, text
         output_bucket = re.search(r"export IMGFAN_OUTPUT_BUCKET=(\S+)", text).group(1)
         s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
