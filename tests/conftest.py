@@ -21,6 +21,13 @@ MANIFEST_SCHEMA = json.loads((REPO_ROOT / "src" / "imgfan_core" / "schemas" / "m
 TEST_STACK_CONTEXT = {"presetsCacheSeconds": "1", "retryMaxDelaySeconds": "3", "retryPatienceMinutes": "15"}
 
 
+def pytest_collection_modifyitems(config, items):
+    """In parallel, the `long` files are handed out first so that none of them starts last and
+    becomes the tail (xdist hands out work in the workers' collection order)."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 class IamDenials:
     """The embedded cloud's IAM audit as a test oracle: a call a function's role does not allow
     fails the test during which it was made (docs/deploy/iam.md)."""

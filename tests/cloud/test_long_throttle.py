@@ -16,7 +16,7 @@ import pytest
 from imgfan.local.faults import FaultPlan
 from tests.conftest import REPO_ROOT
 
-pytestmark = pytest.mark.cloud
+pytestmark = [pytest.mark.cloud, pytest.mark.long]
 
 SAMPLES = sorted((REPO_ROOT / "src" / "imgfan" / "samples").glob("*.jp*g"))
 GOOD_PHOTOS = 8
