@@ -5,7 +5,7 @@ keeps the CPUs busy, and report each run's time and outcome.
 The clone is made in a temporary folder from the repository's HEAD (so uncommitted edits are not
 tested, as on CI), `make .venv/.installed` installs it once (timed apart), then a load job starts:
 `imgfan render` of the bundled sample photos over and over, one process per CPU. Each run is
-`make test`, the README's test command, with the load still running.
+`make test` (the command CI runs), with the load still running.
 
     python3 scripts/suite_under_load.py                 # 5 runs, one render loop per CPU
     python3 scripts/suite_under_load.py --runs 2 --load 1 --keep
