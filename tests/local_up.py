@@ -8,6 +8,7 @@ import contextlib
 import json
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from pathlib import Path
 
 @dataclass
 class Started:
-    """What a running ``imgfan local up`` printed until it was ready, line by line (newlines kept),
-    and its process: ``process.returncode`` is its exit status once the ``with`` block has left."""
+    """What a running ``imgfan local up`` printed, line by line (newlines kept): until it was ready
+    inside the ``with`` block, everything once the block has left; and its process, whose
+    ``process.returncode`` is its exit status then."""
 
     process: subprocess.Popen
     lines: list[str] = field(default_factory=list)
@@ -27,12 +29,37 @@ class Started:
         return "".join(self.lines)
 
 
+def with_sigint(disposition: signal.Handlers, command: list[str]) -> list[str]:
+    """``command``, exec'd with SIGINT set to ``disposition`` first (an ignored signal stays ignored
+    across exec; preexec_fn would do the same but is unsafe in a suite that runs threads)."""
+    launcher = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.Handlers(int(sys.argv[1]))); "
+                "os.execvp(sys.argv[2], sys.argv[2:])")
+    return [sys.executable, "-c", launcher, str(int(disposition)), *command]
+
+
+def from_a_terminal(command: list[str]) -> list[str]:
+    """``command`` with Ctrl-C's default action, as a user's terminal starts it: a suite started in the
+    background by a non-interactive shell (``make test &``, a load harness) hands its children SIGINT
+    ignored."""
+    return with_sigint(signal.SIG_DFL, command)
+
+
+def from_a_script(command: list[str]) -> list[str]:
+    """``command`` as ``imgfan local up &`` in a script starts it: SIGINT ignored, only ``kill`` (SIGTERM) reaches it."""
+    return with_sigint(signal.SIG_IGN, command)
+
+
+READY_PROMPTS = ("Press Ctrl-C", "Stop it with: kill")
+
+
 @contextlib.contextmanager
-def local_up(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 240):
-    """Start ``command`` (an ``imgfan local up``), yield it (``Started``) once it is ready, stop it
-    with Ctrl-C (SIGINT) as a user would; killed if it has not exited 30 s later."""
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=env | {"PYTHONUNBUFFERED": "1"})
+def local_up(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 240, background: bool = False):
+    """Start ``command`` (an ``imgfan local up``), yield it (``Started``) once it is ready, then stop it
+    as its user would: Ctrl-C (SIGINT) from a terminal, ``kill`` (SIGTERM) when it was started in the
+    ``background`` by a script. Killed if it has not exited 30 s later (its exit status is then -9)."""
+    started_as = from_a_script if background else from_a_terminal
+    process = subprocess.Popen(started_as(command), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=env | {"PYTHONUNBUFFERED": "1"})
     started = Started(process)
     try:
         deadline = time.monotonic() + timeout
@@ -41,13 +68,13 @@ def local_up(command: list[str], cwd: Path, env: dict[str, str], timeout: float 
             if not line:
                 break
             started.lines.append(line)
-            if line.startswith("Press Ctrl-C"):
+            if line.startswith(READY_PROMPTS):
                 break
         yield started
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM if background else signal.SIGINT)
         try:
-            process.wait(timeout=30)
+            started.lines.extend(process.communicate(timeout=30)[0].splitlines(keepends=True))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

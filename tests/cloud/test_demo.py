@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from local_up import from_a_terminal
 from PIL import Image
 
 from imgfan.local.cloud import free_port
@@ -68,8 +69,8 @@ def demo(tmp_path_factory):
     stderr = tmp_path_factory.mktemp("demo-log") / "stderr"
     with open(stderr, "w") as errors:
         process = subprocess.Popen(
-            [str(imgfan), "demo", str(image), str(not_an_image), "--port", str(free_port()), "--out", str(out),
-             "--keep-running"],
+            from_a_terminal([str(imgfan), "demo", str(image), str(not_an_image), "--port", str(free_port()),
+                             "--out", str(out), "--keep-running"]),
             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=errors, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
@@ -81,7 +82,11 @@ def demo(tmp_path_factory):
         consoles = [line.split()[1] for line in printed if line.startswith("console: http")]
         about = json.loads(urllib.request.urlopen(consoles[0] + "about.json", timeout=30).read()) if consoles else {}
         process.send_signal(signal.SIGINT)
-        rest = process.communicate(timeout=120)[0]
+        try:
+            rest = process.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()  # not left running (with its Lambda workers) after the suite
+            rest = process.communicate()[0] + "\n[still running 120 s after Ctrl-C: killed]"
     run = DemoRun(process.returncode, "".join(printed) + rest, stderr.read_text(), about)
     return run, out, {IMAGE_KEY: image, NOT_AN_IMAGE_KEY: not_an_image}
 

@@ -39,13 +39,18 @@ def pipeline():
     port = free_port()
     command = [sys.executable, "-m", "imgfan.cli", "local", "up", "--port", str(port), "--app",
                f"{sys.executable} {APP}", "--stack-name", "EventBridgeApp", "--bucket", BUCKET]
-    with local_up(command, cwd=REPO, env=dict(os.environ)) as started:
+    # Started as a script starts it in the background (Ctrl-C cannot reach it), so stopped by `kill`.
+    with local_up(command, cwd=REPO, env=dict(os.environ), background=True) as started:
         assert f"export IMGFAN_SOURCE_BUCKET={BUCKET}\n" in started.text, started.text
+        assert started.lines[-1].startswith(f"Stop it with: kill {started.process.pid};"), started.lines[-1]
         cloud = LocalCloud(f"http://127.0.0.1:{port}")
         stack = cloud.client("cloudformation").describe_stacks(StackName="EventBridgeApp")["Stacks"][0]
         yield cloud, construct_outputs({o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]})
         # This cloud is not the suite's: its IAM audit is read here (docs/deploy/iam.md).
         assert denied_calls(cloud.endpoint_url) == []
+    # SIGTERM stopped it as Ctrl-C does: the cloud and its workers shut down, exit status 0.
+    assert started.process.returncode == 0
+    assert started.lines[-1].endswith("] stopping\n"), started.lines[-1]
 
 
 def _s3(cloud):

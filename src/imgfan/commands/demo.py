@@ -14,6 +14,7 @@ from pathlib import Path
 from imgfan.commands import CommandError
 from imgfan.commands.contact_sheet import local_folder_name, write_contact_sheet
 from imgfan.commands.progress import Progress
+from imgfan.commands.stop_signals import how_to_stop, stopped_like_ctrl_c
 from imgfan.console import mount_console
 from imgfan.live import NoManifest, Stack, list_executions, read_manifest, read_presets
 from imgfan.local.cloud import DEFAULT_PORT, CloudError, EmbeddedCloud, free_port, port_is_free
@@ -59,6 +60,11 @@ class Destination:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    with stopped_like_ctrl_c():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     files = args.files or bundled_samples()
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -133,7 +139,7 @@ def _keep_running(cloud: EmbeddedCloud) -> None:
         print(f"  export {name}={value}")
     # Inside the try: a Ctrl-C that comes as soon as the prompt is out must stop, not interrupt.
     try:
-        print("Press Ctrl-C to stop.", flush=True)
+        print(f"{how_to_stop()}.", flush=True)
         while True:
             time.sleep(1)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from imgfan.commands import CommandError, context_pair
 from imgfan.commands.progress import Progress
+from imgfan.commands.stop_signals import how_to_stop, stopped_like_ctrl_c
 from imgfan.console import about_console, mount_console
 from imgfan.live import StateMachines, list_executions
 from imgfan.local.cloud import DEFAULT_PORT, LOCAL_CREDENTIALS, CloudError, EmbeddedCloud
@@ -74,6 +75,11 @@ def _local_presets(args: argparse.Namespace) -> Path | None:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    with stopped_like_ctrl_c():
+        return _serve_until_stopped(args)
+
+
+def _serve_until_stopped(args: argparse.Namespace) -> int:
     from imgfan.synth import SynthError
 
     progress = Progress()
@@ -134,7 +140,7 @@ def _print_how_to_use(cloud: EmbeddedCloud, outputs: dict[str, str], console: st
     for name in _pipeline_functions(cloud, stack_name):
         print(f"  {cloud.state_dir / 'logs' / name}.log")
     print("Bucket names change at every start; 'imgfan local env' prints today's.")
-    print("Press Ctrl-C to stop (all state is in memory and goes with it).", flush=True)
+    print(f"{how_to_stop()}; all state is in memory and goes with it.", flush=True)
 
 
 def _pipeline_functions(cloud: EmbeddedCloud, stack_name: str) -> list[str]:
