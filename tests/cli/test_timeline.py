@@ -7,7 +7,7 @@ timeline under test: preset names from the input, times from the events that car
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -57,11 +57,11 @@ def test_map_status_and_end_come_from_the_map_events_not_from_the_last_iteration
     assert render.ended == exited["timestamp"]
 
 
-def test_top_level_states_are_route_analyze_map_finalize_and_finalize_is_not_inside_the_map():
+def test_top_level_states_are_analyze_map_finalize_and_finalize_is_not_inside_the_map():
     _, events = recorded("complete")
     timeline = build_timeline(events)
     assert [(s.name, s.kind) for s in timeline.states] == [
-        ("Route", "Choice"), ("Analyze", "Task"), ("RenderVariants", "Map"), ("Finalize", "Task")]
+        ("Analyze", "Task"), ("RenderVariants", "Map"), ("Finalize", "Task")]
     depths = {row.name: depth for depth, row in timeline.walk() if isinstance(row, StateRun)}
     assert depths["Finalize"] == 0 and depths["Resize"] == 2
     assert timeline.status == "succeeded"
@@ -99,24 +99,16 @@ def test_an_image_that_is_not_one_shows_analyze_caught_with_not_an_image():
 
 
 def test_an_execution_that_ends_in_a_fail_state_marks_it_failed_with_the_error_and_cause():
-    """The shape the state machine takes when a failed manifest ends the execution in a Fail state:
-    the recorded history, then FailStateEntered and ExecutionFailed."""
+    """A text file uploaded as .jpg, as recorded: Analyze's NotAnImage is caught, the finalizer writes
+    the failed manifest and raises ImageFailed, and its Catch ends the execution in the Fail state."""
     _, events = recorded("not-an-image")
-    events = [e for e in events if e["type"] != "ExecutionSucceeded"]
-    last = events[-1]
-    at = last["timestamp"] + timedelta(milliseconds=5)
-    cause = "not a recognised image format"
-    events += [
-        {"id": last["id"] + 1, "previousEventId": last["id"], "type": "FailStateEntered", "timestamp": at,
-         "stateEnteredEventDetails": {"name": "ImageFailed", "input": "{}"}},
-        {"id": last["id"] + 2, "previousEventId": last["id"] + 1, "type": "ExecutionFailed", "timestamp": at,
-         "executionFailedEventDetails": {"error": "NotAnImage", "cause": cause}},
-    ]
     timeline = build_timeline(events)
-    assert (timeline.status, timeline.error, timeline.cause) == ("failed", "NotAnImage", cause)
+    assert (timeline.status, timeline.error) == ("failed", "ImageFailed")
+    assert readable_cause(timeline.cause) == "NotAnImage: not a recognised image format"
+    assert timeline.ended == first(events, "ExecutionFailed")["timestamp"]
     fail = timeline.states[-1]
-    assert (fail.name, fail.kind, fail.status, fail.error) == ("ImageFailed", "Fail", "failed", "NotAnImage")
-    assert timeline.state_statuses()["Finalize"] == "succeeded"
+    assert (fail.name, fail.kind, fail.status, fail.error) == ("ImageFailed", "Fail", "failed", "ImageFailed")
+    assert timeline.state_statuses() == {"Analyze": "caught", "Finalize": "caught", "ImageFailed": "failed"}
 
 
 def test_a_running_execution_leaves_open_states_running():
@@ -139,7 +131,7 @@ def test_the_terminal_table_names_presets_and_prints_each_failed_attempt():
     assert len(attempts) == sum(e["type"] == "TaskFailed" for e in events)
     assert all("failed: ValueError: unknown output format 'bmp'" in line for line in attempts)
     finalize = next(line for line in lines if line.split()[1:2] == ["Finalize"])
-    assert finalize.index("Finalize") == lines[1].index("Route")  # top level, not in the Map
+    assert finalize.index("Finalize") == lines[1].index("Analyze")  # top level, not in the Map
 
 
 @pytest.mark.parametrize("cause, readable", [

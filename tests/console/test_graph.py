@@ -65,11 +65,11 @@ def test_states_are_placed_below_the_states_that_lead_to_them():
 
 
 def test_each_state_is_coloured_by_its_status_and_unrun_states_say_so():
-    statuses = {"Route": "succeeded", "Analyze": "caught", "Finalize": "failed"}
+    statuses = {"Analyze": "caught", "Finalize": "caught", "ImageFailed": "failed"}
     svg = render_svg(build_graph(DEFINITION), statuses)
     drawn = {g.get("data-state"): g.get("data-status") for g in ElementTree.fromstring(svg).iter(f"{SVG}g")}
     assert {name: drawn[name] for name in statuses} == statuses
-    assert drawn["DeleteOutputs"] == "not run"
+    assert drawn["ManifestNotWritten"] == "not run"
 
 
 def test_catch_edges_are_dashed_and_next_edges_are_not():
