@@ -30,9 +30,12 @@ class Started:
 
 
 def with_sigint(disposition: signal.Handlers, command: list[str]) -> list[str]:
-    """``command``, exec'd with SIGINT set to ``disposition`` first (an ignored signal stays ignored
-    across exec; preexec_fn would do the same but is unsafe in a suite that runs threads)."""
+    """``command``, exec'd with SIGINT set to ``disposition`` and SIGTERM and SIGHUP to their defaults
+    first. Dispositions are inherited, and an ignored signal stays ignored across exec: a suite run
+    in the background or under ``nohup`` would otherwise hand its children SIGINT or SIGHUP ignored.
+    (preexec_fn would do the same but is unsafe in a suite that runs threads.)"""
     launcher = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.Handlers(int(sys.argv[1]))); "
+                "[signal.signal(s, signal.SIG_DFL) for s in (signal.SIGTERM, signal.SIGHUP)]; "
                 "os.execvp(sys.argv[2], sys.argv[2:])")
     return [sys.executable, "-c", launcher, str(int(disposition)), *command]
 
@@ -40,7 +43,7 @@ def with_sigint(disposition: signal.Handlers, command: list[str]) -> list[str]:
 def from_a_terminal(command: list[str]) -> list[str]:
     """``command`` with Ctrl-C's default action, as a user's terminal starts it: a suite started in the
     background by a non-interactive shell (``make test &``, a load harness) hands its children SIGINT
-    ignored."""
+    ignored, and one under ``nohup`` SIGHUP."""
     return with_sigint(signal.SIG_DFL, command)
 
 
