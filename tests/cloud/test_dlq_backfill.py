@@ -46,10 +46,6 @@ def drain(pipeline, url: str) -> list[str]:
             pipeline.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def etag_of(pipeline, key: str) -> str:
-    return pipeline.s3.head_object(Bucket=pipeline.source_bucket, Key=key)["ETag"].strip('"')
-
-
 def live_presets_text(pipeline) -> str:
     return pipeline.ssm.get_parameter(Name=pipeline.outputs["PresetsParameterName"])["Parameter"]["Value"]
 
@@ -68,15 +64,15 @@ def assert_one_state_machine(pipeline) -> None:
     )
 
 
+def execution_source(pipeline, execution: dict) -> dict:
+    """The source an execution renders, from its input (not its name)."""
+    return json.loads(pipeline.stepfunctions.describe_execution(executionArn=execution["executionArn"])["input"])["source"]
+
+
 def executions_of(pipeline, key: str, revision: str) -> list[dict]:
-    """Executions whose input renders this revision of ``key`` (read from their input, not by name)."""
-    found = []
-    for execution in pipeline.executions():
-        described = pipeline.stepfunctions.describe_execution(executionArn=execution["executionArn"])
-        source = json.loads(described["input"])["source"]
-        if source["key"] == key and source["revision"] == revision:
-            found.append(execution)
-    return found
+    """Executions whose input renders this revision of ``key``."""
+    return [execution for execution in pipeline.executions()
+            if (source := execution_source(pipeline, execution))["key"] == key and source["revision"] == revision]
 
 
 # ---- dlq --------------------------------------------------------------------------------------
@@ -115,22 +111,27 @@ def test_dlq_redrive_moves_messages_back_and_the_pipeline_handles_them(pipeline,
     dlq, queue = pipeline.outputs["DeadLetterQueueUrl"], pipeline.outputs["QueueUrl"]
     key = "dlq-test/redrive.jpg"
     pipeline.upload(key, PHOTO)
-    pipeline.manifest(key)
+    rendered = pipeline.manifest(key)
     pipeline.cloud.wait_until_idle(timeout=60)
-    pipeline.s3.delete_object(Bucket=pipeline.output_bucket, Key=manifest_key("", key))
-    # An event the pipeline already handed over (a duplicate: must not run again) and one of an
-    # earlier upload of the key whose dispatch failed (its revision never ran: it renders now).
-    handled_etag, handled_sequencer = etag_of(pipeline, key), "0000000000000001"
+    # The upload's own event, read from its execution (the embedded cloud numbers sequencers per
+    # process: a made-up one could be, or not be, this upload's): a duplicate the pipeline
+    # already handed over, which must not run again. And one of an earlier upload of the key
+    # whose dispatch failed: it runs now, finds the newer object at the key, and stops as
+    # superseded, leaving the newer upload's manifest alone.
+    [original] = [e for e in pipeline.executions() if execution_source(pipeline, e)["key"] == key]
+    handled = execution_source(pipeline, original)["revision"]
+    handled_etag, handled_sequencer = handled.split("@")
+    earlier_etag = hashlib.md5(b"an earlier revision").hexdigest()
+    earlier_sequencer = f"{int(handled_sequencer, 16) - 1:0{len(handled_sequencer)}X}"
+    earlier = f"{earlier_etag}@{earlier_sequencer}"
     pipeline.sqs.send_message(QueueUrl=queue, MessageBody=s3_event(
         pipeline.source_bucket, key, handled_etag, len(PHOTO), sequencer=handled_sequencer))
     pipeline.cloud.wait_until_idle(timeout=60)
-    never_ran_etag, never_ran_sequencer = hashlib.md5(b"an earlier revision").hexdigest(), "0000000000000002"
-    handled, never_ran = f"{handled_etag}@{handled_sequencer}", f"{never_ran_etag}@{never_ran_sequencer}"
     assert len(executions_of(pipeline, key, handled)) == 1
-    assert executions_of(pipeline, key, never_ran) == []
+    assert executions_of(pipeline, key, earlier) == []
 
     try:
-        for etag, sequencer in ((handled_etag, handled_sequencer), (never_ran_etag, never_ran_sequencer)):
+        for etag, sequencer in ((handled_etag, handled_sequencer), (earlier_etag, earlier_sequencer)):
             body = s3_event(pipeline.source_bucket, key, etag, len(PHOTO), sequencer=sequencer)
             pipeline.sqs.send_message(QueueUrl=dlq, MessageBody=body)
         code, out, err = cli("dlq", "redrive")
@@ -148,12 +149,12 @@ def test_dlq_redrive_moves_messages_back_and_the_pipeline_handles_them(pipeline,
     assert leftovers == []
     assert pipeline.queue_depth(queue) == 0
 
-    manifest = pipeline.manifest(key)
-    assert manifest["status"] == "complete"
-    assert manifest["source"]["key"] == key
     assert len(executions_of(pipeline, key, handled)) == 1
-    [rerun] = executions_of(pipeline, key, never_ran)
-    assert pipeline.wait_for_execution(rerun["executionArn"])["status"] == "SUCCEEDED"
+    [rerun] = executions_of(pipeline, key, earlier)
+    finished = pipeline.wait_for_execution(rerun["executionArn"])
+    assert finished["status"] == "SUCCEEDED"
+    assert json.loads(finished["output"])["status"] == "superseded"
+    assert pipeline.manifest(key) == rendered
 
 
 @pytest.mark.cloud
