@@ -79,12 +79,22 @@ def task_failures(pipeline, execution_arn: str) -> list[str]:
     return [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
 
 
-def test_throttled_start_execution_returns_the_record_as_a_batch_item_failure_and_it_comes_back(pipeline, faults):
+def handed_back(pipeline) -> int:
+    """Records the dispatcher returned to the queue. A failed record is a batch item failure when
+    other records of its batch succeeded; when every record of a batch failed (one upload alone in
+    its batch), Powertools' BatchProcessor raises BatchProcessingError instead and the whole batch
+    returns: the same for the record, counted as a function error. Which one a test sees depends
+    on what the poller batched it with (the bucket's s3:TestEvent, or nothing)."""
+    tally = pipeline.cloud.faults()["event_source"]
+    return tally.get("item_failures", 0) + tally.get("function_errors", 0)
+
+
+def test_throttled_start_execution_hands_the_record_back_and_it_comes_back(pipeline, faults):
     key = "throttle/one.jpg"
+    before = handed_back(pipeline)
     faults("throttle-start=1")
     upload(pipeline, key)
-    wait_for("the dispatcher to report the record as failed",
-             lambda: pipeline.cloud.faults()["event_source"].get("item_failures", 0) >= 1)
+    wait_for("the dispatcher to hand the record back", lambda: handed_back(pipeline) > before)
     assert executions_of(pipeline, key) == []
     faults("none")  # the record comes back after the visibility timeout and is handed over
 
