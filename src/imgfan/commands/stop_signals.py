@@ -4,9 +4,11 @@ are stopped: Ctrl-C in a terminal, ``kill`` (SIGTERM) anywhere else.
 Python turns only SIGINT into ``KeyboardInterrupt``; SIGTERM, what ``kill``, systemd and CI runners
 send, ends the process at once, without the ``finally`` blocks that stop the embedded cloud and its
 Lambda workers. And a command started in the background by a non-interactive shell (``imgfan local
-up &`` in a script) inherits SIGINT *ignored* (POSIX, "Signals" in the Shell Command Language:
-"If job control is disabled ... SIGINT and SIGQUIT ... shall be set to be ignored"), so Ctrl-C and
-``kill -INT`` never reach it: SIGTERM is then the only clean way to stop it.
+up &`` in a script) inherits SIGINT *ignored*. POSIX, Shell Command Language, "Signals and Error
+Handling": "If job control is disabled ... when the shell executes an asynchronous list, the
+commands in the list shall inherit from the shell a signal action of ignored (SIG_IGN) for the
+SIGINT and SIGQUIT signals." Ctrl-C and ``kill -INT`` never reach it then: SIGTERM is the only
+clean way to stop it.
 """
 
 from __future__ import annotations
