@@ -118,8 +118,8 @@ def test_dlq_redrive_moves_messages_back_and_the_pipeline_handles_them(pipeline,
     # already handed over, which must not run again. And one of an earlier upload of the key
     # whose dispatch failed: it runs now, finds the newer object at the key, and stops as
     # superseded, leaving the newer upload's manifest alone.
-    [original] = [e for e in pipeline.executions() if execution_source(pipeline, e)["key"] == key]
-    handled = execution_source(pipeline, original)["revision"]
+    [handled] = [source["revision"] for execution in pipeline.executions()
+                 if (source := execution_source(pipeline, execution))["key"] == key]
     handled_etag, handled_sequencer = handled.split("@")
     earlier_etag = hashlib.md5(b"an earlier revision").hexdigest()
     earlier_sequencer = f"{int(handled_sequencer, 16) - 1:0{len(handled_sequencer)}X}"
