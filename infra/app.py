@@ -6,6 +6,8 @@ presets file or setting stops synthesis with one line naming the field, not a tr
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -49,5 +51,26 @@ def main() -> int:
     return 0
 
 
+def synth_many(jobs_file: str) -> int:
+    """Synthesize one assembly per job of ``jobs_file`` ([{"context", "outdir"}], from
+    ``imgfan.synth.synthesize_many``) in this one process, printing ``done <index>`` after each.
+    A job that fails is skipped: ``synthesize`` runs it alone and reports its error."""
+    parent = os.getppid()
+    for index, job in enumerate(json.loads(Path(jobs_file).read_text())):
+        if os.getppid() != parent:
+            return 1  # whoever asked has gone; nobody will move these assemblies into place
+        app = App(context={**FEATURE_FLAGS, **job["context"]}, outdir=job["outdir"])
+        try:
+            build(app)
+            app.synth()
+        except Exception as exc:  # noqa: BLE001 - reported by synthesize() when it runs the job alone
+            print(f"failed {index}: {exc}", file=sys.stderr, flush=True)
+            continue
+        print(f"done {index}", flush=True)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--many"] and len(sys.argv) == 3:
+        sys.exit(synth_many(sys.argv[2]))
     sys.exit(main())

@@ -3,22 +3,58 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
 import boto3
 import jsonschema
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
 from imgfan.local.cloud import free_port
+from tests import synth_contexts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 MANIFEST_SCHEMA = json.loads((REPO_ROOT / "src" / "imgfan_core" / "schemas" / "manifest.schema.json").read_text())
-# The test stack: a short presets cache, so tests that push presets do not leak them into the
-# next test; transient failures waited out with waits of at most 3 s, so a test sees an image
-# recover seconds after its fault ends (the default cap is 300 s).
-TEST_STACK_CONTEXT = {"presetsCacheSeconds": "1", "retryMaxDelaySeconds": "3", "retryPatienceMinutes": "15"}
+TEST_STACK_CONTEXT = synth_contexts.TEST_STACK
+
+
+def pytest_sessionstart(session):
+    """The whole suite (`make test`, pytest with no paths): while xdist starts its workers and
+    they collect, synthesize every context the tests use in one process (tests/synth_contexts.py),
+    ~25 CPU-seconds where one process per context costs ~130. A worker that needs a context
+    still being synthesized waits for it on its lock (imgfan.synth)."""
+    config = session.config
+    if (hasattr(config, "workerinput") or config.option.collectonly
+            or config.args_source != pytest.Config.ArgsSource.TESTPATHS):
+        return
+    from imgfan.synth import synthesize_many
+
+    threading.Thread(target=synthesize_many, args=(synth_contexts.PREPARED,), name="imgfan-synth-ahead",
+                     daemon=True).start()
+
+
+# Files whose tests xdist hands out one at a time instead of as a whole file: each of them
+# mostly sleeps through a fault for minutes, so they wait side by side on workers of their own
+# while the other workers keep both cores busy. A file listed here must have no module fixtures
+# worth sharing (tests/test_scheduling.py checks that it exists and is marked `long`).
+HANDED_OUT_ONE_BY_ONE = ("tests/cloud/test_long_throttle.py",)
+
+
+class LongTestsApart(LoadFileScheduling):
+    """``--dist loadfile``, except that each test of HANDED_OUT_ONE_BY_ONE is a unit of its own."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = nodeid.split("::", 1)[0]
+        return nodeid if path in HANDED_OUT_ONE_BY_ONE else path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadfile":
+        return LongTestsApart(config, log)
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

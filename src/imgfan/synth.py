@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -29,7 +30,12 @@ from imgfan_core.stack_names import STACK_NAME
 
 INPUT_DIRS = ("infra", "src/imgfan/cdk", "statemachine", "functions", "src/imgfan_core")
 VERSIONED = ("aws-cdk-lib", "constructs", "jsii", "cdk-nag", "pydantic")
-KEEP_ASSEMBLIES = 12
+# Enough for every context the test suite synthesizes (tests/synth_contexts.py) plus a few of a
+# user's own, so that one `make test` never evicts what the next one reuses.
+KEEP_ASSEMBLIES = 40
+# A `.tmp-*` folder this old belongs to a synthesis that was killed (its process cannot rename
+# it any more); younger ones may be in use by another process.
+ABANDONED_AFTER_S = 3600
 
 
 class SynthError(Exception):
@@ -111,6 +117,13 @@ def _prune(cache: Path) -> None:
     for old in entries[KEEP_ASSEMBLIES:]:
         shutil.rmtree(old, ignore_errors=True)
         (cache / f".{old.name}.lock").unlink(missing_ok=True)
+    now = time.time()
+    for abandoned in cache.glob(".tmp-*"):
+        try:
+            if now - abandoned.stat().st_mtime > ABANDONED_AFTER_S:
+                shutil.rmtree(abandoned, ignore_errors=True)
+        except FileNotFoundError:
+            pass  # finished (renamed) or removed by its own process meanwhile
 
 
 def synthesize(context: dict | None = None, outdir: str | Path | None = None, quiet: bool = False) -> Path:
@@ -165,6 +178,83 @@ def _fill(root: Path, normalised: dict[str, str], cache: Path, assembly: Path, q
             # A concurrent synth of the same inputs won the race; its assembly is identical.
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def synthesize_many(contexts: list[dict], quiet: bool = True) -> list[Path]:
+    """Fill the cache for every context in ``contexts`` with one run of the app; returns the
+    assemblies that are cached afterwards.
+
+    Each context on its own costs a Python start, a Node (jsii) start and the CDK library's load,
+    ~10 CPU-seconds, of which the stack itself is a small part; one process building one ``App``
+    per context pays that start once. A context already cached, or locked by another process
+    synthesizing it now, is skipped, and one that fails here is left for :func:`synthesize`,
+    whose error message is the one users see.
+    """
+    root = repo_root()
+    cache = root / ".imgfan-cache" / "synth"
+    cache.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for context in contexts:
+        normalised = _normalise_context(context, Path.cwd())
+        assembly = cache / assembly_hash(root, normalised)
+        if _cached(assembly):
+            continue
+        lock = _try_lock(cache / f".{assembly.name}.lock")
+        if lock is None:
+            continue  # another process is synthesizing it; synthesize() will wait for that one
+        if _cached(assembly):
+            lock.close()
+            continue
+        jobs.append((normalised, assembly, Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache)), lock))
+    if jobs:
+        if not quiet:
+            print(f"imgfan: synthesizing {len(jobs)} contexts of the CDK app in one process ...",
+                  file=sys.stderr, flush=True)
+        try:
+            _run_many(root, jobs)
+        finally:
+            for _, _, work, lock in jobs:
+                shutil.rmtree(work, ignore_errors=True)
+                lock.close()
+        _prune(cache)
+    return [assembly for _, assembly, _, _ in jobs if _cached(assembly)]
+
+
+def _try_lock(path: Path):
+    lock = open(path, "w")  # noqa: SIM115 - held open until its assembly is in place
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
+
+
+def _run_many(root: Path, jobs: list) -> None:
+    """Run ``python -m infra.app --many``; each assembly is moved into place (and its lock let
+    go) as soon as the app reports it done, so a process waiting for one does not wait for all."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=root / ".imgfan-cache" / "synth",
+                                     prefix=".jobs-", delete=False) as listing:
+        json.dump([{"context": context, "outdir": str(work)} for context, _, work, _ in jobs], listing)
+    env = {k: v for k, v in os.environ.items() if k not in ("CDK_OUTDIR", "CDK_CONTEXT_JSON")}
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    try:
+        with subprocess.Popen([sys.executable, "-m", "infra.app", "--many", listing.name], cwd=root, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as app:
+            assert app.stdout is not None
+            for line in app.stdout:
+                word, _, index = line.strip().partition(" ")
+                if word != "done" or not index.isdigit() or int(index) >= len(jobs):
+                    continue
+                context, assembly, work, lock = jobs[int(index)]
+                (work / ".complete").write_text(json.dumps(context, sort_keys=True))
+                try:
+                    work.rename(assembly)
+                except OSError:
+                    pass  # already there: an identical assembly from a process that won the race
+                lock.close()
+    finally:
+        Path(listing.name).unlink(missing_ok=True)
 
 
 def app_assembly(app: str, context: dict | None = None, progress=print) -> Path:

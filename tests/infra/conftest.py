@@ -10,18 +10,12 @@ from pathlib import Path
 import pytest
 
 from imgfan.synth import synthesize, template_path
+from tests import synth_contexts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-CONTEXTS = {
-    "standard": {"nag": "true"},
-    "express": {"nag": "true", "workflowType": "EXPRESS"},
-    # Every optional feature on at once, to keep the number of synths small; its presets use
-    # source/output prefixes, two suffixes and max_concurrency 7.
-    "hardened": {"nag": "true", "kmsKey": "true", "alarmEmail": "ops@example.com", "cdn": "true", "resizerMemory": "2048",
-                 "resizerTimeout": "90", "dispatcherTimeout": "20", "logRetentionDays": "90",
-                 "presetsFile": str(REPO_ROOT / "tests" / "fixtures" / "infra" / "presets-prefixed.json")},
-}
+CONTEXTS = {"standard": synth_contexts.STANDARD, "express": synth_contexts.EXPRESS,
+            "hardened": synth_contexts.HARDENED}
 
 
 def _flatten(value) -> str:

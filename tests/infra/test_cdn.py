@@ -7,6 +7,7 @@ import json
 import pytest
 
 from imgfan.local.deploy import leave_out_cloudfront
+from tests import synth_contexts
 
 pytestmark = pytest.mark.synth
 
@@ -59,7 +60,7 @@ def test_security_headers_and_cors_for_canvas_use(hardened):
 
 
 def test_cors_origins_come_from_the_context(synth_cfn):
-    cfn = synth_cfn({"cdn": "true", "cdnCorsOrigins": "https://app.example.com,https://admin.example.com"})
+    cfn = synth_cfn(synth_contexts.CDN_CORS)
     _, policy = cfn.one("AWS::CloudFront::ResponseHeadersPolicy")
     origins = policy["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]["AccessControlAllowOrigins"]
     assert origins == {"Items": ["https://app.example.com", "https://admin.example.com"]}

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import synth_contexts
+
 pytestmark = pytest.mark.synth
 
 FUNCTIONS = ("dispatcher", "resizer", "finalizer", "cleaner")
@@ -41,7 +43,7 @@ def test_dispatcher_knows_the_state_machine_and_the_presets_parameter(standard):
 
 
 def test_presets_cache_seconds_comes_from_context(synth_cfn):
-    cfn = synth_cfn({"nag": "true", "presetsCacheSeconds": "0"})
+    cfn = synth_cfn(synth_contexts.NO_PRESETS_CACHE)
     _, props = cfn.function("dispatcher")
     assert props["Environment"]["Variables"]["PRESETS_CACHE_SECONDS"] == "0"
     for name in ("resizer", "finalizer", "cleaner"):
@@ -79,7 +81,7 @@ def test_dispatcher_reads_the_queue_in_batches_with_partial_failures(standard):
 
 
 def test_dispatcher_max_concurrency_comes_from_context(synth_cfn):
-    _, mapping = synth_cfn({"dispatcherMaxConcurrency": "3"}).one("AWS::Lambda::EventSourceMapping")
+    _, mapping = synth_cfn(synth_contexts.DISPATCHER_CONCURRENCY).one("AWS::Lambda::EventSourceMapping")
     assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 3}
 
 

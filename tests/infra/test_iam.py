@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests import synth_contexts
+
 pytestmark = pytest.mark.synth
 
 XRAY_WRITE = (("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",), "")
@@ -128,7 +130,7 @@ def test_only_the_resizer_reads_source_objects_and_the_finalizer_and_cleaner_onl
 
 
 def test_a_named_event_bus_is_the_only_one_the_functions_may_put_to(synth_cfn):
-    cfn = synth_cfn({"eventBus": "arn:aws:events:eu-west-1:111122223333:event-bus/apps"})
+    cfn = synth_cfn(synth_contexts.EVENT_BUS)
     for name in ("finalizer", "cleaner"):
         statements, _ = _function_statements(cfn, name)
         puts = [resources for actions, resources, _ in statements if actions == ("events:PutEvents",)]

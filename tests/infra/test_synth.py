@@ -99,3 +99,29 @@ def test_synth_command_prints_the_template_path(standard, capsys):
 
     assert main(["synth", "-c", "nag=true"]) == 0
     assert capsys.readouterr().out.strip() == str(standard.path)
+
+
+def test_synthesize_many_fills_the_cache_in_one_process_and_skips_what_is_cached(standard, tmp_path, monkeypatch):
+    # Presets files of this test's own: their paths are part of the cache key, so both are misses.
+    presets = (REPO_ROOT / "presets.json").read_text()
+    contexts = []
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.json").write_text(presets)
+        contexts.append({"presetsFile": str(tmp_path / f"{name}.json")})
+    invalid = {"workflowType": "SOMETIMES"}
+
+    def no_single_synth(*args, **kwargs):
+        raise AssertionError("synthesized one context on its own")
+
+    monkeypatch.setattr(synth, "_run_app", no_single_synth)
+    made = synth.synthesize_many([*contexts, {"nag": "true"}, invalid])
+    # The cached context is not made again, the invalid one is left for synthesize() to report.
+    assert made == [synth.synthesize(context, quiet=True) for context in contexts]
+    assert standard.assembly not in made
+    assert not list((REPO_ROOT / ".imgfan-cache" / "synth").glob(".jobs-*"))
+    monkeypatch.undo()
+    with pytest.raises(synth.SynthError, match="workflowType"):
+        synth.synthesize(invalid, quiet=True)
+    # The same template as the app run on its own for that context (`cdk synth`'s way).
+    alone = synth.synthesize(contexts[0], outdir=tmp_path / "alone", quiet=True)
+    assert synth.template_path(alone).read_bytes() == synth.template_path(made[0]).read_bytes()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import synth_contexts
+
 pytestmark = pytest.mark.synth
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -186,8 +188,7 @@ def test_stack_outputs_are_exactly_the_cli_contract(any_variant):
 
 
 def test_a_source_bucket_named_in_presets_is_used_not_created(synth_cfn):
-    cfn = synth_cfn({"nag": "true",
-                     "presetsFile": str(REPO_ROOT / "tests/fixtures/infra/presets-existing-bucket.json")})
+    cfn = synth_cfn(synth_contexts.EXISTING_BUCKET)
     assert [k for k in cfn.of_type("AWS::S3::Bucket") if k.startswith("SourceBucket")] == []
     _, custom = cfn.one("Custom::S3BucketNotifications")
     assert custom["Properties"]["BucketName"] == "my-existing-photos"

@@ -22,6 +22,7 @@ from imgfan.local.iam_audit import (
     wire_request,
 )
 from imgfan.local.iam_calls import Call, calls_of
+from tests import synth_contexts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -165,8 +166,7 @@ def roles() -> dict[str, list[dict]]:
     """Per function (imgfan-<name>): its role's policy documents, resolved."""
     from imgfan.synth import synthesize, template_path
 
-    context = {"presetsFile": str(REPO_ROOT / "tests" / "fixtures" / "infra" / "presets-prefixed.json")}
-    resources = json.loads(template_path(synthesize(context, quiet=True)).read_text())["Resources"]
+    resources = json.loads(template_path(synthesize(synth_contexts.PREFIXED, quiet=True)).read_text())["Resources"]
     documents: dict[str, list[dict]] = {}
     for props in (r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Function"):
         service = props.get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME")

@@ -8,6 +8,7 @@ script each sandbox runs) are this package's own.
 """
 
 __all__ = [
+    "asset_zips",
     "cloud",
     "deploy",
     "fault_middleware",

@@ -27,6 +27,8 @@ from imgfan_core.stack_names import STACK_NAME, Output
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 STATE_DIR = Path(".imgfan-cache") / "local"
+# Shared by every embedded cloud started from this folder (imgfan.local.asset_zips).
+ASSET_ZIP_CACHE = Path(".imgfan-cache") / "asset-zips"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 logger = logging.getLogger("imgfan.local")
@@ -161,7 +163,8 @@ class EmbeddedCloud:
         self.faults.set_plan(FaultPlan())
         try:
             self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region,
-                                        progress, check=self._fail_on_function_errors, endpoint_url=self.endpoint_url)
+                                        progress, check=self._fail_on_function_errors, endpoint_url=self.endpoint_url,
+                                        zip_cache=ASSET_ZIP_CACHE.resolve())
         finally:
             self.faults.set_plan(plan)
         let_browsers_read(self.client, self.outputs[Output.OUTPUT_BUCKET])

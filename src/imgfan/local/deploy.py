@@ -9,15 +9,14 @@ is the single workaround: it rewrites them into an equivalent ``Fn::Sub``, which
 from __future__ import annotations
 
 import copy
-import io
 import json
 import os
 import re
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
+from imgfan.local.asset_zips import zipped_asset
 from imgfan_core.stack_names import construct_outputs
 
 # What `cdk bootstrap` creates with the default qualifier; the template names both.
@@ -141,30 +140,22 @@ def _definition_from_assets(assembly_dir: Path | None, location: dict[str, Any])
     raise DeployError(f"no asset in {assembly_dir} provides the state machine definition {key}")
 
 
-def _zip_directory(directory: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                archive.write(path, path.relative_to(directory).as_posix())
-    return buffer.getvalue()
-
-
 def _substitute(value: str, account: str, region: str) -> str:
     return (value.replace("${AWS::AccountId}", account).replace("${AWS::Region}", region)
             .replace("${AWS::Partition}", "aws"))
 
 
 def upload_assets(session_clients: Any, assembly_dir: Path, stack_name: str, account: str, region: str,
-                  progress=print) -> int:
-    """Upload every file asset of the stack to its bootstrap-bucket destination; returns the count."""
+                  progress=print, zip_cache: Path | None = None) -> int:
+    """Upload every file asset of the stack to its bootstrap-bucket destination; returns the count.
+    Directory assets are zipped, reusing zips in ``zip_cache`` (imgfan.local.asset_zips)."""
     s3 = session_clients("s3")
     manifest_path = assembly_dir / f"{stack_name}.assets.json"
     manifest = json.loads(manifest_path.read_text())
     count = 0
     for asset in manifest.get("files", {}).values():
         source = assembly_dir / asset["source"]["path"]
-        body = _zip_directory(source) if asset["source"].get("packaging") == "zip" else source.read_bytes()
+        body = zipped_asset(source, zip_cache) if asset["source"].get("packaging") == "zip" else source.read_bytes()
         for destination in asset["destinations"].values():
             bucket = _substitute(destination["bucketName"], account, region)
             key = _substitute(destination["objectKey"], account, region)
@@ -192,10 +183,10 @@ def bootstrap(session_clients: Any) -> None:
 
 def deploy_stack(session_clients: Any, assembly_dir: Path, stack_name: str, account: str, region: str,
                  progress=print, timeout: float = 300, check=lambda: None,
-                 endpoint_url: str | None = None) -> dict[str, str]:
+                 endpoint_url: str | None = None, zip_cache: Path | None = None) -> dict[str, str]:
     """Create (or replace) the stack from the synthesized template; returns its outputs."""
     bootstrap(session_clients)
-    upload_assets(session_clients, assembly_dir, stack_name, account, region, progress)
+    upload_assets(session_clients, assembly_dir, stack_name, account, region, progress, zip_cache)
     template = json.loads((assembly_dir / f"{stack_name}.template.json").read_text())
     template = leave_out_cloudfront(inline_definition_substitutions(template, assembly_dir))
     if endpoint_url:
