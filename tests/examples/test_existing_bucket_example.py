@@ -65,7 +65,9 @@ def user_app(tmp_path_factory):
     bin_dir = work / "venv" / "bin"
     # Without the suite's PYTHONPATH: pip would take the repository's src/ (and its egg-info) on
     # it for an installed imgfan 0.1.0 and skip the wheel.
-    _run([str(bin_dir / "pip"), "install", "--quiet", "--disable-pip-version-check", str(wheel),
+    # --no-compile: pip would byte-compile all of aws-cdk-lib (over half of the install's CPU time);
+    # Python compiles the modules the app imports when it imports them, as it would for a user.
+    _run([str(bin_dir / "pip"), "install", "--quiet", "--disable-pip-version-check", "--no-compile", str(wheel),
           _dev_pin("cdk-nag"), _dev_pin("cfn-lint")], env=_user_environment())
     app = work / "app"
     app.mkdir()
