@@ -250,6 +250,11 @@ def moto_endpoint():
     """A moto server on a free port with fake credentials; no stubs, real HTTP."""
     from moto.server import ThreadedMotoServer
 
+    from imgfan.local.moto import speedups
+
+    # The embedded cloud's speedups change no answer (tests/local/test_moto_speedups.py); without
+    # them a queue of a thousand messages costs seconds per SendMessageBatch.
+    speedups.apply()
     with pytest.MonkeyPatch.context() as env:
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
             env.delenv(name, raising=False)

@@ -20,7 +20,7 @@ GETTING_STARTED = {command.bare for command in commands(DOCS / "getting-started.
 EXAMPLE_TEST = "tests/examples/test_existing_bucket_example.py"
 RUN_ELSEWHERE: dict[str, list[tuple[str, str]]] = {
     "python -m build": [(EXAMPLE_TEST, '"-m", "build"')],
-    "pip install dist/imgfan-*.whl": [(EXAMPLE_TEST, '"install", "--quiet", "--disable-pip-version-check", str(wheel)')],
+    "pip install dist/imgfan-*.whl": [(EXAMPLE_TEST, '"install", "--quiet", "--disable-pip-version-check", "--no-compile", str(wheel)')],
     # What `cdk synth` does: run the app with CDK_OUTDIR and CDK_CONTEXT_JSON.
     'cdk synth --app "python app.py" -c uploadsBucket=my-app-uploads': [
         (EXAMPLE_TEST, '"CDK_OUTDIR": str(app / "cdk.out")'), (EXAMPLE_TEST, '"app.py"')],

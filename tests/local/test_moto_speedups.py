@@ -80,3 +80,21 @@ def test_random_strings_keep_their_length_and_alphabet_and_follow_the_seed():
     assert len(drawn[1]) == 8 and set(drawn[1]) <= set(string.ascii_lowercase)
     generator.seed(5)
     assert [generator.get_random_string(52), generator.get_random_string(8, False, True)] == drawn
+
+
+def test_the_sqs_clock_reads_moto_s_epoch_milliseconds_and_message_visibility_follows_it():
+    from moto.core import utils as core_utils
+    from moto.sqs import models as sqs_models
+
+    speedups.read_the_sqs_clock_directly()
+    before = core_utils.unix_time_millis()
+    patched = sqs_models.unix_time_millis()
+    after = core_utils.unix_time_millis()
+    assert before - 1 <= patched <= after + 1
+    fixed = datetime.datetime(2026, 12, 4, 12, 0, 0)
+    assert sqs_models.unix_time_millis(fixed) == core_utils.unix_time_millis(fixed)
+    message = sqs_models.Message("id", "body")
+    assert message.visible and not message.delayed
+    message.change_visibility(30)
+    message.delay(30)
+    assert not message.visible and message.delayed

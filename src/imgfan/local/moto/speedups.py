@@ -16,6 +16,11 @@ stops moto redoing work whose result cannot change:
    to route it, twice, and looked up its handler with ``inspect.getmembers``; those answers are
    kept. (Lambda tasks skip HTTP altogether: ``stepfunctions_lambda``.)
 5. Every response's 52-character request id was drawn one ``random.choice`` call per character.
+6. SQS asked the clock through two datetime constructions and a subtraction, and asks it for
+   every message in the queue several times per call: SendMessage reads one queue attribute by
+   computing them all, three of them counts over every message (visible? delayed?), so 1,150
+   messages sent in batches took ~30 CPU s (tests/cloud/test_backfill_pages.py, py-spy). The
+   same epoch milliseconds come from ``time.time()``.
 
 ``assert_hooks_present`` fails loudly (tests/local/test_moto_hooks.py) if moto moves any of it.
 """
@@ -29,11 +34,13 @@ import inspect
 import marshal
 import string
 import threading
+import time
 import types
 from typing import Any
 
 from moto import backends
 from moto.core import responses as core_responses
+from moto.core import utils as core_utils
 from moto.moto_api._internal.moto_random import MotoRandom
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs import models as sqs_models
@@ -168,6 +175,19 @@ def draw_random_strings_at_once() -> None:
     MotoRandom.get_random_string = _mark(get_random_string)
 
 
+# -- 6. SQS's clock read without building datetimes --------------------------------------------
+def read_the_sqs_clock_directly() -> None:
+    original = sqs_models.unix_time_millis
+    if _patched(original):
+        return
+
+    def unix_time_millis(dt: Any = None) -> float:
+        # moto's own: (dt or utcnow()) - utcfromtimestamp(0), in milliseconds.
+        return time.time() * 1000.0 if dt is None else original(dt)
+
+    sqs_models.unix_time_millis = _mark(unix_time_millis)
+
+
 def assert_hooks_present() -> None:
     checks = {
         "ExecutionWorker._get_evaluation_entrypoint parses the definition":
@@ -188,6 +208,12 @@ def assert_hooks_present() -> None:
         "MotoRandom.get_random_string(length, include_digits, lower_case)":
             list(inspect.signature(MotoRandom.get_random_string).parameters)
             == ["self", "length", "include_digits", "lower_case"],
+        "SQS messages read the clock with sqs.models.unix_time_millis(), moto's utcnow() in ms":
+            "unix_time_millis()" in inspect.getsource(sqs_models.Message.visible.fget)
+            and "unix_time_millis()" in inspect.getsource(sqs_models.Message.delayed.fget)
+            and (_patched(sqs_models.unix_time_millis) or sqs_models.unix_time_millis is core_utils.unix_time_millis)
+            and "unix_time(dt) * 1000" in inspect.getsource(core_utils.unix_time_millis)
+            and "utcnow()" in inspect.getsource(core_utils.unix_time),
     }
     missing = [what for what, present in checks.items() if not present]
     if missing:
@@ -201,3 +227,4 @@ def apply() -> None:
     cache_jsonpath_parsing()
     cache_request_routing()
     draw_random_strings_at_once()
+    read_the_sqs_clock_directly()
