@@ -32,6 +32,7 @@ ALL_AT_ONCE = "from imgfan.synth import synthesize_many as m, synthesize as s; "
 
 
 def copy_of_repo(into: Path) -> Path:
+    into.mkdir()
     archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD"], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
