@@ -24,7 +24,7 @@ TEST_STACK_CONTEXT = synth_contexts.TEST_STACK
 def pytest_sessionstart(session):
     """The whole suite (`make test`, pytest with no paths): while xdist starts its workers and
     they collect, synthesize every context the tests use in one process (tests/synth_contexts.py),
-    ~25 CPU-seconds where one process per context costs ~130. A worker that needs a context
+    23 CPU-seconds where one process per context costs 127 (benchmarks/synth_contexts.py). A worker that needs a context
     still being synthesized waits for it on its lock (imgfan.synth)."""
     config = session.config
     if (hasattr(config, "workerinput") or config.option.collectonly

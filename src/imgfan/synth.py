@@ -95,10 +95,16 @@ def assembly_hash(root: Path, context: dict[str, str]) -> str:
     return digest.hexdigest()[:24]
 
 
-def _run_app(root: Path, context: dict[str, str], outdir: Path) -> None:
-    env = dict(os.environ, CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(context))
+def _app_environment(**cdk: str) -> dict[str, str]:
+    """This process's environment for a run of a CDK app, with ``cdk`` (CDK_OUTDIR, ...) only."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CDK_OUTDIR", "CDK_CONTEXT_JSON")} | cdk
     # jsii's Node end-of-life banner would bury the app's own error message in failures.
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    return env
+
+
+def _run_app(root: Path, context: dict[str, str], outdir: Path) -> None:
+    env = _app_environment(CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(context))
     result = subprocess.run([sys.executable, "-m", "infra.app"], cwd=root, env=env,
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -169,15 +175,19 @@ def _fill(root: Path, normalised: dict[str, str], cache: Path, assembly: Path, q
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache))
     try:
         _run_app(root, normalised, work)
-        (work / ".complete").write_text(json.dumps(normalised, sort_keys=True))
-        try:
-            work.rename(assembly)
-        except OSError:
-            if not (assembly / ".complete").is_file():
-                raise
-            # A concurrent synth of the same inputs won the race; its assembly is identical.
+        _move_into_cache(work, assembly, normalised)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _move_into_cache(work: Path, assembly: Path, normalised: dict[str, str]) -> None:
+    (work / ".complete").write_text(json.dumps(normalised, sort_keys=True))
+    try:
+        work.rename(assembly)
+    except OSError:
+        if not (assembly / ".complete").is_file():
+            raise
+        # A concurrent synth of the same inputs won the race; its assembly is identical.
 
 
 def synthesize_many(contexts: list[dict], quiet: bool = True) -> list[Path]:
@@ -236,10 +246,9 @@ def _run_many(root: Path, jobs: list) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json", dir=root / ".imgfan-cache" / "synth",
                                      prefix=".jobs-", delete=False) as listing:
         json.dump([{"context": context, "outdir": str(work)} for context, _, work, _ in jobs], listing)
-    env = {k: v for k, v in os.environ.items() if k not in ("CDK_OUTDIR", "CDK_CONTEXT_JSON")}
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
     try:
-        with subprocess.Popen([sys.executable, "-m", "infra.app", "--many", listing.name], cwd=root, env=env,
+        with subprocess.Popen([sys.executable, "-m", "infra.app", "--many", listing.name], cwd=root,
+                              env=_app_environment(),
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as app:
             assert app.stdout is not None
             for line in app.stdout:
@@ -247,11 +256,7 @@ def _run_many(root: Path, jobs: list) -> None:
                 if word != "done" or not index.isdigit() or int(index) >= len(jobs):
                     continue
                 context, assembly, work, lock = jobs[int(index)]
-                (work / ".complete").write_text(json.dumps(context, sort_keys=True))
-                try:
-                    work.rename(assembly)
-                except OSError:
-                    pass  # already there: an identical assembly from a process that won the race
+                _move_into_cache(work, assembly, context)
                 lock.close()
     finally:
         Path(listing.name).unlink(missing_ok=True)
@@ -268,8 +273,7 @@ def app_assembly(app: str, context: dict | None = None, progress=print) -> Path:
         return folder.resolve()
     outdir = Path(tempfile.mkdtemp(prefix="imgfan-app-"))
     progress(f"synthesizing {app!r} into {outdir}")
-    env = dict(os.environ, CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(_normalise_context(context, Path.cwd())))
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    env = _app_environment(CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(_normalise_context(context, Path.cwd())))
     result = subprocess.run(app, shell=True, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0 or not (outdir / "manifest.json").is_file():
         lines = [line for line in result.stderr.splitlines() if line.strip()]
