@@ -38,6 +38,7 @@ def handler(event, context):
         module = __import__(event["import"])
         result["module_file"] = module.__file__
         result["module_version"] = getattr(module, "__version__", None)
+        result["module_cached"] = getattr(module, "__cached__", None)
     if event.get("s3"):
         import boto3, botocore.config, botocore.exceptions
         s3 = boto3.client("s3", config=botocore.config.Config(retries={"total_max_attempts": 1}))
@@ -161,6 +162,14 @@ def test_the_shared_package_comes_from_the_deployed_layer_not_the_working_tree(l
     module_file = payload["module_file"]
     assert "/layers/" in module_file and "/python/imgfan_core/" in module_file
     assert not module_file.startswith(os.path.join(os.getcwd(), "src"))
+
+
+def test_sandboxes_share_the_layer_s_bytecode_instead_of_each_compiling_it(lambda_client, with_stack_layer):
+    error, payload = invoke(lambda_client, with_stack_layer, {"import": "botocore"})
+    assert error is None, payload
+    cached = Path(payload["module_cached"])
+    assert cached.parent.name == "__pycache__" and cached.parent.parent == Path(payload["module_file"]).parent
+    assert cached.is_file(), "the sandbox left no bytecode for the next one to load"
 
 
 def _layer_pins() -> dict[str, str]:
