@@ -39,6 +39,7 @@ def handler(event, context):
         result["module_file"] = module.__file__
         result["module_version"] = getattr(module, "__version__", None)
         result["module_cached"] = getattr(module, "__cached__", None)
+        result["writes_bytecode"] = not sys.dont_write_bytecode
     if event.get("s3"):
         import boto3, botocore.config, botocore.exceptions
         s3 = boto3.client("s3", config=botocore.config.Config(retries={"total_max_attempts": 1}))
@@ -167,6 +168,7 @@ def test_the_shared_package_comes_from_the_deployed_layer_not_the_working_tree(l
 def test_sandboxes_share_the_layer_s_bytecode_instead_of_each_compiling_it(lambda_client, with_stack_layer):
     error, payload = invoke(lambda_client, with_stack_layer, {"import": "botocore"})
     assert error is None, payload
+    assert payload["writes_bytecode"]
     cached = Path(payload["module_cached"])
     assert cached.parent.name == "__pycache__" and cached.parent.parent == Path(payload["module_file"]).parent
     assert cached.is_file(), "the sandbox left no bytecode for the next one to load"

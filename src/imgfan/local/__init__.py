@@ -21,4 +21,5 @@ __all__ = [
     "sandbox",
     "sqs_poller",
     "tally",
+    "unpacked_code",
 ]

@@ -29,6 +29,8 @@ DEFAULT_PORT = 4566
 STATE_DIR = Path(".imgfan-cache") / "local"
 # Shared by every embedded cloud started from this folder (imgfan.local.asset_zips).
 ASSET_ZIP_CACHE = Path(".imgfan-cache") / "asset-zips"
+# Function and layer zips unpacked, with the bytecode the sandboxes write beside them (unpacked_code).
+UNPACKED_CODE_CACHE = Path(".imgfan-cache") / "unpacked-code"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 logger = logging.getLogger("imgfan.local")
@@ -119,7 +121,7 @@ class EmbeddedCloud:
 
         self.runtime = LocalLambdaRuntime(
             self.state_dir / "lambda", self.endpoint_url, self.region, self.workers_per_function,
-            log_sink=self.function_log_sink, faults=self.faults,
+            log_sink=self.function_log_sink, faults=self.faults, unpack_dir=UNPACKED_CODE_CACHE.resolve(),
         )
         moto.apply_all(self.host, self.faults, self.runtime)
         self._serve()

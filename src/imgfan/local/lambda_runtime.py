@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import logging
 import os
 import re
 import threading
 import time
-import uuid
-import zipfile
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from typing import Any
 from imgfan.local.faults import FaultInjector
 from imgfan.local.sandbox import FunctionSpec, WorkerPool, WorkerProcess
 from imgfan.local.tally import Tally
+from imgfan.local.unpacked_code import unpacked
 
 logger = logging.getLogger("imgfan.local.lambda")
 
@@ -48,8 +46,11 @@ class DeployedFunction:
 
 class LocalLambdaRuntime:
     def __init__(self, work_dir: Path, endpoint_url: str, region: str = "us-east-1", workers_per_function: int = 2,
-                 log_sink: Callable[[str, str], None] | None = None, faults: FaultInjector | None = None):
+                 log_sink: Callable[[str, str], None] | None = None, faults: FaultInjector | None = None,
+                 unpack_dir: Path | None = None):
         self.work_dir = Path(work_dir)
+        # Where zips are unpacked: shared between clouds when given (``unpacked_code``).
+        self.unpack_dir = Path(unpack_dir) if unpack_dir is not None else self.work_dir
         self.endpoint_url = endpoint_url
         self.region = region
         self.workers_per_function = workers_per_function
@@ -116,17 +117,8 @@ class LocalLambdaRuntime:
             return self._access_keys.get(access_key)
 
     def unpack(self, kind: str, code_sha256: str, data: bytes) -> Path:
-        """The zip unpacked once into ``work_dir/kind/<folder named after its digest>``."""
-        target = self.work_dir / kind / digest_folder_name(code_sha256)
-        if not target.exists():
-            partial = target.with_name(f"{target.name}.partial-{uuid.uuid4().hex[:6]}")
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                archive.extractall(partial)
-            try:
-                partial.rename(target)
-            except OSError:  # another thread unpacked the same zip first
-                pass
-        return target
+        """The zip unpacked once into ``unpack_dir/kind/<folder named after its digest>``."""
+        return unpacked(self.unpack_dir, kind, digest_folder_name(code_sha256), data)
 
     def _pool_for(self, function: DeployedFunction) -> WorkerPool:
         spec = function.spec
