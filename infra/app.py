@@ -10,13 +10,16 @@ import json
 import os
 import sys
 from pathlib import Path
-
-from aws_cdk import App, Aspects
+from typing import TYPE_CHECKING
 
 from imgfan_core.errors import InvalidPresets
 from imgfan_core.stack_names import STACK_NAME
 from infra.settings import SettingsError, read_settings
-from infra.stack import ImgfanStack
+
+if TYPE_CHECKING:
+    from aws_cdk import App
+
+    from infra.stack import ImgfanStack
 
 # Feature flags the stack relies on, set here (not only in cdk.json) so that `imgfan synth`,
 # the tests and `cdk synth` produce the same template.
@@ -28,6 +31,10 @@ FEATURE_FLAGS = {
 
 
 def build(app: App) -> ImgfanStack:
+    from aws_cdk import Aspects
+
+    from infra.stack import ImgfanStack
+
     settings = read_settings(app.node.get_all_context(), Path.cwd())
     stack = ImgfanStack(
         app, STACK_NAME, settings=settings,
@@ -41,8 +48,14 @@ def build(app: App) -> ImgfanStack:
 
 
 def main() -> int:
-    app = App(context=FEATURE_FLAGS)
     try:
+        # What the CDK CLI (or imgfan.synth) passed is checked before aws-cdk-lib is loaded and its
+        # Node process started: a mistake is reported in a fraction of a second, not after 2 s.
+        # build() checks the app's whole context again (cdk.json's and the flags above included).
+        read_settings(json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}"), Path.cwd())
+        from aws_cdk import App
+
+        app = App(context=FEATURE_FLAGS)
         build(app)
     except (SettingsError, InvalidPresets) as exc:
         print(f"imgfan synth: {exc}", file=sys.stderr)
@@ -55,6 +68,8 @@ def synth_many(jobs_file: str) -> int:
     """Synthesize one assembly per job of ``jobs_file`` ([{"context", "outdir"}], from
     ``imgfan.synth.synthesize_many``) in this one process, printing ``done <index>`` after each.
     A job that fails is skipped: ``synthesize`` runs it alone and reports its error."""
+    from aws_cdk import App
+
     parent = os.getppid()
     for index, job in enumerate(json.loads(Path(jobs_file).read_text())):
         if os.getppid() != parent:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,6 +45,16 @@ def test_bad_context_fails_synth_naming_the_setting(capsys):
     assert main(["synth", "--context", "workflowType=SOMETIMES"]) == 1
     err = capsys.readouterr().err
     assert "workflowType" in err and "STANDARD, EXPRESS" in err
+
+
+def test_a_bad_setting_is_reported_before_cdk_is_loaded():
+    probe = ("import sys; from infra import app; code = app.main(); "
+             "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'aws_cdk', 'jsii'}))")
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({"workflowType": "SOMETIMES"})}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            check=False)
+    assert result.stdout.split() == ["1", "[]"], result.stdout + result.stderr
+    assert "workflowType" in result.stderr
 
 
 @pytest.mark.parametrize("value", ["-1", "3601", "soon"])
