@@ -27,11 +27,16 @@ from imgfan_core.stack_names import STACK_NAME, Output
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 STATE_DIR = Path(".imgfan-cache") / "local"
-# Shared by every embedded cloud started from this folder (imgfan.local.asset_zips).
-ASSET_ZIP_CACHE = Path(".imgfan-cache") / "asset-zips"
-# Function and layer zips unpacked, with the bytecode the sandboxes write beside them (unpacked_code).
-UNPACKED_CODE_CACHE = Path(".imgfan-cache") / "unpacked-code"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+def shared_cache(name: str) -> Path:
+    """A cache shared by every embedded cloud on this machine, beside the layer's wheels: the assets'
+    zips (``asset_zips``) and the zips unpacked with the bytecode their sandboxes write (``unpacked_code``)."""
+    from imgfan.cdk.assets import cache_dir  # here, not at the top: it loads the construct's settings
+
+    return (cache_dir() / name).resolve()
+
 
 logger = logging.getLogger("imgfan.local")
 
@@ -121,7 +126,7 @@ class EmbeddedCloud:
 
         self.runtime = LocalLambdaRuntime(
             self.state_dir / "lambda", self.endpoint_url, self.region, self.workers_per_function,
-            log_sink=self.function_log_sink, faults=self.faults, unpack_dir=UNPACKED_CODE_CACHE.resolve(),
+            log_sink=self.function_log_sink, faults=self.faults, unpack_dir=shared_cache("unpacked-code"),
         )
         moto.apply_all(self.host, self.faults, self.runtime)
         self._serve()
@@ -166,7 +171,7 @@ class EmbeddedCloud:
         try:
             self.outputs = deploy_stack(self.client, Path(assembly_dir), stack_name, self.account, self.region,
                                         progress, check=self._fail_on_function_errors, endpoint_url=self.endpoint_url,
-                                        zip_cache=ASSET_ZIP_CACHE.resolve())
+                                        zip_cache=shared_cache("asset-zips"))
         finally:
             self.faults.set_plan(plan)
         let_browsers_read(self.client, self.outputs[Output.OUTPUT_BUCKET])
