@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from pathlib import Path
@@ -62,6 +63,17 @@ def pytest_collection_modifyitems(config, items):
     becomes the tail (xdist hands out work in the workers' collection order)."""
     if hasattr(config, "workerinput"):
         items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
+# Packages a test must import where it uses them, not at the top of its module: every xdist worker
+# collects every file, and loading aws-cdk-lib starts CDK's Node process too (tests/test_collection.py).
+HEAVY_FOR_COLLECTION = ("aws_cdk", "cdk_nag", "jsii")
+
+
+def pytest_collection_finish(session):
+    # On the config, which the tests see as ``pytestconfig`` (a module-level name here might be read
+    # through a second copy of this module, imported as tests.conftest).
+    session.config.loaded_by_collection = sorted(name for name in HEAVY_FOR_COLLECTION if name in sys.modules)
 
 
 class IamDenials:

@@ -7,12 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Stack, assertions
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 
-from imgfan.cdk import ImageVariants, SettingsError
+from imgfan.cdk import SettingsError
 from imgfan_core.errors import InvalidPresets
 from imgfan_core.presets import load_presets_file
 
@@ -22,8 +18,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PRESETS = REPO_ROOT / "presets.json"
 
 
+# aws-cdk-lib and the construct are imported inside the tests: at the top of the module, every
+# pytest worker would load them, and start CDK's Node process, just to collect this file.
+
+
 @pytest.fixture(scope="module")
 def app_stack():
+    from aws_cdk import App, Stack, assertions
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_s3 as s3
+
+    from imgfan.cdk import ImageVariants
+
     app = App()
     stack = Stack(app, "AppStack", env={"account": "123456789012", "region": "eu-west-1"})
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[
@@ -98,6 +105,10 @@ def test_an_app_role_is_granted_reads_of_the_variants_only(app_stack):
 
 
 def test_a_bad_argument_is_refused_by_its_name():
+    from aws_cdk import App, Stack
+
+    from imgfan.cdk import ImageVariants
+
     stack = Stack(App(), "Refused")
     with pytest.raises(SettingsError, match=r"resizer_memory: must be between 128 and 10240, got 64"):
         ImageVariants(stack, "Images", presets=PRESETS, resizer_memory=64)
@@ -106,6 +117,10 @@ def test_a_bad_argument_is_refused_by_its_name():
 
 
 def test_a_prefix_given_twice_must_agree(tmp_path):
+    from aws_cdk import App, Stack
+
+    from imgfan.cdk import ImageVariants
+
     presets = tmp_path / "presets.json"
     document = json.loads(PRESETS.read_text())
     document["source"] = {"prefix": "uploads/"}

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import imagecodecs
 
-from imgfan.cdk.bundling import keep_only_jpegxl_of_imagecodecs
-
 # What an aarch64 manylinux_2_28 library may take from Amazon Linux 2023 instead of the wheel.
 SYSTEM_LIBRARIES = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libstdc++.so.6", "libgcc_s.so.1", "ld-linux-aarch64.so.1"}
 
@@ -32,6 +30,9 @@ def _extension_modules(package: Path) -> set[str]:
 
 
 def test_the_pruned_package_still_encodes_and_decodes_jpeg_xl(tmp_path):
+    # Here, not at the top: bundling loads aws-cdk-lib, which every worker would then load to collect this file.
+    from imgfan.cdk.bundling import keep_only_jpegxl_of_imagecodecs
+
     # The same pruning as the layer's, on this machine's build of the same version.
     site = _site_copy_of_imagecodecs(tmp_path)
     before = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
