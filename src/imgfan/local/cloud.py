@@ -125,8 +125,8 @@ class EmbeddedCloud:
         from imgfan.local.lambda_runtime import LocalLambdaRuntime
 
         self.runtime = LocalLambdaRuntime(
-            self.state_dir / "lambda", self.endpoint_url, self.region, self.workers_per_function,
-            log_sink=self.function_log_sink, faults=self.faults, unpack_dir=shared_cache("unpacked-code"),
+            shared_cache("unpacked-code"), self.endpoint_url, self.region, self.workers_per_function,
+            log_sink=self.function_log_sink, faults=self.faults,
         )
         moto.apply_all(self.host, self.faults, self.runtime)
         self._serve()

@@ -45,12 +45,11 @@ class DeployedFunction:
 
 
 class LocalLambdaRuntime:
-    def __init__(self, work_dir: Path, endpoint_url: str, region: str = "us-east-1", workers_per_function: int = 2,
-                 log_sink: Callable[[str, str], None] | None = None, faults: FaultInjector | None = None,
-                 unpack_dir: Path | None = None):
-        self.work_dir = Path(work_dir)
-        # Where zips are unpacked: shared between clouds when given (``unpacked_code``).
-        self.unpack_dir = Path(unpack_dir) if unpack_dir is not None else self.work_dir
+    def __init__(self, code_dir: Path, endpoint_url: str, region: str = "us-east-1", workers_per_function: int = 2,
+                 log_sink: Callable[[str, str], None] | None = None, faults: FaultInjector | None = None):
+        # Where function and layer zips are unpacked (``unpacked_code``); the embedded cloud passes
+        # a folder that every cloud on the machine shares.
+        self.code_dir = Path(code_dir)
         self.endpoint_url = endpoint_url
         self.region = region
         self.workers_per_function = workers_per_function
@@ -117,8 +116,8 @@ class LocalLambdaRuntime:
             return self._access_keys.get(access_key)
 
     def unpack(self, kind: str, code_sha256: str, data: bytes) -> Path:
-        """The zip unpacked once into ``unpack_dir/kind/<folder named after its digest>``."""
-        return unpacked(self.unpack_dir, kind, digest_folder_name(code_sha256), data)
+        """The zip unpacked once into ``code_dir/kind/<folder named after its digest>``."""
+        return unpacked(self.code_dir, kind, digest_folder_name(code_sha256), data)
 
     def _pool_for(self, function: DeployedFunction) -> WorkerPool:
         spec = function.spec
