@@ -8,22 +8,19 @@ that only did ``pip install imgfan`` deploys exactly the code a clone deploys.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import imgfan_core
+from imgfan.cache import BUNDLE_DIR, CLONE_DIR, holds_deployable_content
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-BUNDLE_DIR = PACKAGE_DIR / "bundle"
-# src/imgfan/cdk -> the repository, when running from a clone (an editable install included).
-CLONE_DIR = PACKAGE_DIR.parents[2]
 LAYER_REQUIREMENTS = PACKAGE_DIR / "layer_requirements.txt"
 CORE_PACKAGE = Path(imgfan_core.__file__).resolve().parent
 
 
 def _content_root() -> Path:
     for root in (BUNDLE_DIR, CLONE_DIR):
-        if (root / "functions").is_dir() and (root / "statemachine").is_dir():
+        if holds_deployable_content(root):
             return root
     raise FileNotFoundError(
         f"imgfan's Lambda handlers and state machine definitions are neither in {BUNDLE_DIR} (an installed "
@@ -35,12 +32,3 @@ FUNCTIONS_DIR = CONTENT_ROOT / "functions"
 RENDER_ASL_FILE = CONTENT_ROOT / "statemachine" / "imgfan.asl.json"
 DELETE_ASL_FILE = CONTENT_ROOT / "statemachine" / "delete.asl.json"
 
-
-def cache_dir() -> Path:
-    """Where downloaded layer wheels are kept between synths: ``IMGFAN_CACHE_DIR``, else the
-    clone's ``.imgfan-cache`` (``make clean`` removes it), else the user's cache folder."""
-    if os.environ.get("IMGFAN_CACHE_DIR"):
-        return Path(os.environ["IMGFAN_CACHE_DIR"])
-    if CONTENT_ROOT == CLONE_DIR:
-        return CLONE_DIR / ".imgfan-cache"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imgfan"

@@ -22,7 +22,8 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
-from imgfan.cdk.assets import CORE_PACKAGE, LAYER_REQUIREMENTS, cache_dir
+from imgfan.cache import cache_dir
+from imgfan.cdk.assets import CORE_PACKAGE, LAYER_REQUIREMENTS
 from imgfan.synth import digest_tree
 
 CACHE_ROOT = cache_dir() / "layer-deps"

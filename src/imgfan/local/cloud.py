@@ -19,6 +19,7 @@ from typing import Any, Self
 import boto3
 from botocore.config import Config
 
+from imgfan.cache import cache_dir
 from imgfan.local.deploy import default_account_region, deploy_stack, let_browsers_read
 from imgfan.local.faults import FaultInjector, FaultPlan
 from imgfan.local.iam_audit import IamAudit
@@ -33,8 +34,6 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test
 def shared_cache(name: str) -> Path:
     """A cache shared by every embedded cloud on this machine, beside the layer's wheels: the assets'
     zips (``asset_zips``) and the zips unpacked with the bytecode their sandboxes write (``unpacked_code``)."""
-    from imgfan.cdk.assets import cache_dir  # here, not at the top: it loads the construct's settings
-
     return (cache_dir() / name).resolve()
 
 
