@@ -110,3 +110,7 @@ IMAGE_FAILED_ERROR_NAME = ImageFailed.__name__
 
 class InvalidPresets(ImgfanError):
     """The presets document is invalid; the message names the field and the fix."""
+
+    @classmethod
+    def unreadable(cls, path: object, exc: OSError) -> "InvalidPresets":
+        return cls(f"{path}: cannot read: {exc.strerror or exc}")

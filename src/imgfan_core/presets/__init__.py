@@ -9,7 +9,7 @@ The values each option allows live in :mod:`imgfan_core.vocabulary`, shared with
 
 from __future__ import annotations
 
-from imgfan_core.presets.document import PresetsFile, load_presets_file, parse_presets
+from imgfan_core.presets.document import PresetsFile, check_presets_bytes, load_presets_file, parse_presets
 from imgfan_core.presets.hashing import _hash_material as _hash_material  # tests read the material itself
 from imgfan_core.presets.hashing import canonical_json, presets_hash
 from imgfan_core.presets.location import check_output_location, output_location_problem
@@ -34,6 +34,7 @@ __all__ = [
     "SourceFilter",
     "canonical_json",
     "check_output_location",
+    "check_presets_bytes",
     "json_schema",
     "json_schema_text",
     "load_presets_file",

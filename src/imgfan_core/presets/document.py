@@ -49,12 +49,21 @@ def load_presets_file(path: str | Path) -> PresetsFile:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
-        raise InvalidPresets(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InvalidPresets.unreadable(path, exc) from None
+    return check_presets_bytes(path, data)
+
+
+def check_presets_bytes(path: Path, data: bytes) -> PresetsFile:
+    """Validate the bytes already read from ``path``, refusing them in ``load_presets_file``'s words."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidPresets(f"{path} is not UTF-8 text: byte {exc.start} (0x{data[exc.start]:02x}) is not "
+                             "valid UTF-8; save the file as UTF-8") from None
     try:
         return PresetsFile(path, text, parse_presets(text))
     except InvalidPresets as exc:
         indented = "\n".join(f"  {line}" for line in str(exc).splitlines())
         raise InvalidPresets(f"{path} is invalid:\n{indented}") from None
-
