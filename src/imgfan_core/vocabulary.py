@@ -23,3 +23,5 @@ AutoQuality = Literal["auto"]
 KeyStyle = Literal["fingerprinted", "stable"]
 # EXIF groups a preset may keep while stripping metadata; GPS is deliberately not one of them.
 KeptMetadata = Literal["copyright"]
+# The sources the pipeline picks up when a presets file leaves ``source.suffixes`` out.
+DEFAULT_SOURCE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".heif", ".avif", ".tif", ".tiff")

@@ -17,21 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from imgfan.commands import CommandError
-from imgfan_core.contract import (
-    ErrorRecord,
-    ExecutionInfo,
-    ManifestInputs,
-    OutputSettings,
-    SourceRef,
-    VariantResult,
-)
+from imgfan.render_plan import LOCAL_BUCKET, RenderPlan, load_render_plan
+from imgfan_core.contract import ErrorRecord, ExecutionInfo, ManifestInputs, SourceRef, VariantResult
 from imgfan_core.engine.overlay import OverlayImage
 from imgfan_core.errors import ImgfanError, InvalidPresets
 from imgfan_core.manifest import build_manifest, dumps_manifest, validate_manifest
-from imgfan_core.presets import PresetsConfig, PresetsFile
-
-# Local renders have no buckets; the manifest's required bucket fields say where they came from.
-_LOCAL_BUCKET = "local"
+from imgfan_core.vocabulary import DEFAULT_SOURCE_SUFFIXES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,42 +56,37 @@ def _presets_path(given: Path | None) -> Path:
 class _Run:
     """What every file of one ``imgfan render`` is rendered with."""
 
-    config: PresetsConfig
-    digest: str
+    plan: RenderPlan
     focus: str | None = None
     # preset name -> its overlay picture, read relative to the presets file
     overlays: dict[str, OverlayImage] = field(default_factory=dict)
 
 
-def load_presets(given: Path | None) -> PresetsFile:
-    from imgfan_core.presets import load_presets_file
-
+def load_plan(given: Path | None) -> RenderPlan:
     try:
-        return load_presets_file(_presets_path(given))
+        return load_render_plan(_presets_path(given))
     except InvalidPresets as exc:
         raise CommandError(str(exc)) from None
 
 
-def read_overlays(presets: PresetsFile) -> dict[str, OverlayImage]:
+def read_overlays(plan: RenderPlan) -> dict[str, OverlayImage]:
     """Each preset's overlay picture; ``overlay.image`` is a path relative to the presets file."""
     overlays: dict[str, OverlayImage] = {}
-    for index, preset in enumerate(presets.config.presets):
+    for index, preset in enumerate(plan.presets):
         if preset.overlay is None:
             continue
-        path = presets.path.parent / preset.overlay.image
+        path = plan.path.parent / preset.overlay.image
         try:
             overlays[preset.name] = OverlayImage(path.read_bytes())
         except OSError as exc:
-            raise CommandError(f"{presets.path}: presets[{index}].overlay.image (preset '{preset.name}'): "
+            raise CommandError(f"{plan.path}: presets[{index}].overlay.image (preset '{preset.name}'): "
                                f"cannot read {path}: {exc.strerror or exc}") from None
     return overlays
 
 
 def expand_folders(paths: list[str]) -> list[str]:
     """Each folder replaced by the images in it (by suffix, sorted; not recursive)."""
-    from imgfan_core.presets import SourceFilter
-
-    suffixes = tuple(SourceFilter().suffixes)
+    suffixes = DEFAULT_SOURCE_SUFFIXES
     files = []
     for path in paths:
         if not Path(path).is_dir():
@@ -139,12 +125,12 @@ def _render_variants(
 
     results: dict[int, VariantResult] = {}
     folder.mkdir(parents=True, exist_ok=True)
-    config = run.config
-    specs = [preset.to_spec() for preset in config.presets]
+    plan = run.plan
+    specs = plan.presets
     for index in decode_order(specs, source.upright):
         spec = specs[index]
         try:
-            variant = render_variant(data, spec, config.limits.to_spec(), config.metadata.to_spec(),
+            variant = render_variant(data, spec, plan.limits, plan.metadata,
                                      focus=focus, overlay=run.overlays.get(spec.name), shared=source.shared)
         except ImgfanError as exc:
             results[index] = VariantResult.failed(spec.name, ErrorRecord.from_exception(exc))
@@ -174,7 +160,7 @@ def _render_one(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, Any
 
     started = datetime.now(UTC)
     folder = out_dir / name
-    config = run.config
+    plan = run.plan
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -185,17 +171,17 @@ def _render_one(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, Any
     try:
         point = parse_focus(run.focus)
         shared = SharedDecode(data)
-        analysis = analyze(data, config.limits.to_spec(), shared=shared)
+        analysis = analyze(data, plan.limits, shared=shared)
     except ImgfanError as exc:
         error = ErrorRecord.from_exception(exc)
     else:
         source = _Analysed((analysis.width, analysis.height), shared)
         variants = tuple(_render_variants(data, name, folder, run, point, source))
     inputs = ManifestInputs(
-        source=SourceRef(_LOCAL_BUCKET, name, bytes=len(data)),
-        output=OutputSettings(_LOCAL_BUCKET, "", config.output.cache_control),
-        presets_hash=run.digest,
-        preset_names=tuple(preset.name for preset in config.presets),
+        source=SourceRef(LOCAL_BUCKET, name, bytes=len(data)),
+        output=plan.settings.output,
+        presets_hash=plan.presets_hash,
+        preset_names=tuple(preset.name for preset in plan.presets),
         analysis=analysis, error=error, variants=variants,
         execution=ExecutionInfo(f"render-{name}", None, started.isoformat()),
     )
@@ -238,13 +224,11 @@ def _render_safely(path: str, name: str, out_dir: Path, run: _Run) -> dict[str, 
 
 
 def run(args: argparse.Namespace) -> int:
-    from imgfan_core.presets import presets_hash
-
-    presets = load_presets(args.presets)
-    settings = _Run(presets.config, presets_hash(presets.config), args.focus, read_overlays(presets))
+    plan = load_plan(args.presets)
+    settings = _Run(plan, args.focus, read_overlays(plan))
     files = expand_folders(args.files)
     if not args.json:  # --json carries it as "presets"
-        print(f"presets: {presets.path} ({len(presets.config.presets)} presets, presets_hash {settings.digest})")
+        print(f"presets: {plan.path} ({len(plan.presets)} presets, presets_hash {plan.presets_hash})")
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -260,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
                               for v in summary["variants"])
             print(f"{summary['file']}: {sizes} -> {summary['folder']}")
     if args.json:
-        json.dump({"out": str(args.out), "presets": str(presets.path), "presets_hash": settings.digest,
+        json.dump({"out": str(args.out), "presets": str(plan.path), "presets_hash": plan.presets_hash,
                    "files": summaries}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     return 1 if any(summary["problems"] for summary in summaries) else 0

@@ -19,7 +19,7 @@ from imgfan_core.presets.location import output_location_problem
 from imgfan_core.presets.preset import Preset
 from imgfan_core.presets.problems import FieldProblem
 from imgfan_core.presets.strict import StrictModel
-from imgfan_core.vocabulary import KeptMetadata, KeyStyle
+from imgfan_core.vocabulary import DEFAULT_SOURCE_SUFFIXES, KeptMetadata, KeyStyle
 
 PUBLIC_URL_PATTERN = r"^https?://[^\s?#]+$"
 HEADER_VALUE_PATTERN = r"^[^\r\n]+$"
@@ -35,18 +35,7 @@ class SourceFilter(StrictModel):
     )
     prefix: str = Field(default="", description="Only keys under this prefix are processed.")
     suffixes: list[str] = Field(
-        default_factory=lambda: [
-            ".jpg",
-            ".jpeg",
-            ".png",
-            ".webp",
-            ".gif",
-            ".heic",
-            ".heif",
-            ".avif",
-            ".tif",
-            ".tiff",
-        ],
+        default_factory=lambda: list(DEFAULT_SOURCE_SUFFIXES),
         description="Only keys ending with one of these (case-insensitive) are processed; empty means all.",
     )
 
