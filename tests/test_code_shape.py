@@ -16,9 +16,13 @@ MAX_FUNCTION_LINES = 60
 CHECKED_FOLDERS = ("src", "functions", "infra", "benchmarks")
 
 
+# Written by a generator and checked against its input instead (tests/manifest/test_manifest_validator.py).
+GENERATED = (REPO_ROOT / "src" / "imgfan_core" / "manifest_validator.py",)
+
+
 def python_files():
     for folder in CHECKED_FOLDERS:
-        yield from sorted((REPO_ROOT / folder).rglob("*.py"))
+        yield from (path for path in sorted((REPO_ROOT / folder).rglob("*.py")) if path not in GENERATED)
 
 
 def test_every_checked_folder_holds_python():
