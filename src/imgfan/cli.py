@@ -6,7 +6,7 @@ import argparse
 import importlib
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from imgfan.commands import CommandError
 
@@ -44,10 +44,25 @@ EXIT_CLOSED_PIPE = 141
 
 
 def imgfan_version() -> str:
+    # Imported here: importlib.metadata costs every command's start-up, and only --version needs it.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("imgfan")
     except PackageNotFoundError:
         return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit", **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"imgfan {imgfan_version()}")
+        parser.exit()
 
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
@@ -55,7 +70,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         prog="imgfan", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"imgfan {imgfan_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMAND_MODULES.items():
         if selected is not None and name != selected:
