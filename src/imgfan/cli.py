@@ -89,7 +89,14 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(first if first in COMMAND_MODULES else None)
+    if first in COMMAND_MODULES:
+        selected: str | None = first
+    elif "--version" in argv:
+        # No command module at all: the AWS commands import boto3, 0.3 s for a version string.
+        selected = ""
+    else:
+        selected = None  # the top-level help lists every command's own summary
+    parser = build_parser(selected)
     args = parser.parse_args(argv)
     try:
         code = int(args.handler(args) or 0)

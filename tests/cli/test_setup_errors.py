@@ -70,3 +70,14 @@ def test_version_and_a_help_text_written_for_users(capsys):
     text = capsys.readouterr().out
     assert text.splitlines()[2].startswith("Turn every image uploaded to an S3 bucket")
     assert "imgfan demo" in text and "``" not in text
+
+
+def test_version_loads_no_command_module():
+    script = (
+        "import sys; from imgfan.cli import main\n"
+        "try: main(['--version'])\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('imgfan.commands.', 'boto3'))))"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert shown[0].startswith("imgfan ")
+    assert shown[1] == "[]"
