@@ -1,10 +1,12 @@
 """The Lanczos pass of the ``large`` preset (2048 px wide): Pillow against libvips, in CPU time.
 
 The rest of a render costs the same on both sides (the same libjpeg-turbo and libwebp), so this
-pass is where the engine's whole-process time stays above libvips's. Each photo is decoded as the
-engine decodes it for a 2048 px variant, at the smallest JPEG DCT scale that still covers 2048 px
-(``draft``), then resized to 2048 px wide with Lanczos: Pillow's ``resize`` (scalar) and
-libvips's ``resize(kernel="lanczos3")`` (vectorised), on one thread, median of ``--repeat``.
+pass is where the engine's whole-process time stays above libvips's. Each photo is decoded by the
+engine's own steps for the default ``large`` preset (2048 px wide, ``inside``): EXIF orientation
+applied, at the smallest JPEG DCT scale that still covers the variant (``decode.draft``), so a
+portrait photo is resized to 2048 px wide and more than 2048 px tall, as the preset writes it.
+Then the same picture is resized with Lanczos by Pillow's ``resize`` (scalar) and by libvips's
+``resize(kernel="lanczos3")`` (vectorised), on one thread, median of ``--repeat``.
 
 Usage: .venv/bin/python benchmarks/resample.py PHOTO_OR_DIR ... [--width 2048] [--repeat 3]
 """
@@ -23,6 +25,9 @@ os.environ.setdefault("VIPS_CONCURRENCY", "1")
 # Imported after VIPS_CONCURRENCY is set: libvips reads it when it loads.
 import pyvips
 from PIL import Image
+
+from imgfan_core.engine import decode, geometry
+from imgfan_core.engine.models import InputLimits
 
 
 def photos(paths: list[Path]) -> list[Path]:
@@ -49,18 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ratios = []
     for photo in photos(args.photos):
-        with Image.open(photo) as image:
-            image.draft("RGB", (args.width, 1))
-            decoded = image.convert("RGB")
-        if decoded.width <= args.width:
+        image = decode.open_image(photo.read_bytes(), InputLimits())
+        orient = decode.orientation(image)
+        upright = geometry.upright_size(image.size, orient)
+        if upright[0] <= args.width:
             continue
-        height = round(decoded.height * args.width / decoded.width)
+        plan = geometry.plan(*upright, args.width, None, "inside")
+        decode.draft(image, plan.scaled, orient)
+        decoded = decode.upright(decode.load(image), orient).convert("RGB")
+        target = plan.crop
         memory = pyvips.Image.new_from_memory(decoded.tobytes(), decoded.width, decoded.height, 3, "uchar")
-        pillow = cpu_ms(lambda: decoded.resize((args.width, height), Image.Resampling.LANCZOS), args.repeat)
-        scale = args.width / decoded.width
+        pillow = cpu_ms(lambda: decoded.resize(target, Image.Resampling.LANCZOS), args.repeat)
+        scale = target[0] / decoded.width
         vips = cpu_ms(lambda: memory.resize(scale, kernel="lanczos3").copy_memory(), args.repeat)
         ratios.append(pillow / vips)
-        print(f"{photo.name[:28]:<28} {decoded.width}x{decoded.height} -> {args.width}x{height}  "
+        print(f"{photo.name[:28]:<28} {decoded.width}x{decoded.height} -> {target[0]}x{target[1]}  "
               f"Pillow {pillow:5.0f} ms  libvips {vips:4.0f} ms  {pillow / vips:4.1f}x")
     if ratios:
         print(f"median Pillow / libvips: {statistics.median(ratios):.1f}x over {len(ratios)} photos")
