@@ -60,6 +60,9 @@ NOT_RUN: dict[str, str] = {
     "npx aws-cdk@2 deploy Imgfan -c workflowType=EXPRESS -c alarmEmail=ops@example.com": AWS_ACCOUNT,
     "npx aws-cdk@2 destroy Imgfan": AWS_ACCOUNT,
     "make bench PHOTOS=~/Pictures": BENCHMARK,
+    "make bench PHOTOS=benchmarks/photos": BENCHMARK,
+    ".venv/bin/python benchmarks/held_out_photos.py benchmarks/photos":
+        "downloads 70 MB from GitHub; tests/test_held_out_photos.py runs it against a local mirror",
     ".venv/bin/python benchmarks/quality.py": BENCHMARK,
     ".venv/bin/python benchmarks/quality.py src/imgfan/samples ~/Pictures --limit 5 --rows": BENCHMARK,
     ".venv/bin/python benchmarks/quality.py ~/Pictures --target 80": BENCHMARK,
