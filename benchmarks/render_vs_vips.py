@@ -34,6 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 # The bundled demo photos are smaller than 8 MP: pass folders of camera photos.
 DEFAULT_CORPUS = REPO / "src" / "imgfan" / "samples"
 VIPS_CROP = {"attention": "attention", "entropy": "entropy"}
+# Camera photos only: 3264x2448, an "8 MP" sensor, is 7.99 MP.
+MIN_MP, MAX_MP = 7.9, 24.0
 SUFFIX = {"jpeg": ".jpg", "webp": ".webp", "png": ".png", "avif": ".avif"}
 
 VIPS_CHILD = r"""
@@ -184,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("photos", nargs="*", type=Path, help=f"photos or folders (default: {DEFAULT_CORPUS})")
     parser.add_argument("--presets", type=Path, default=REPO / "presets.json")
     parser.add_argument("--repeat", type=int, default=3, help="runs per photo and path; the median is kept")
-    parser.add_argument("--min-mp", type=float, default=7.9, help="3264x2448, an \"8 MP\" sensor, is 7.99 MP")
-    parser.add_argument("--max-mp", type=float, default=24.0)
+    parser.add_argument("--min-mp", type=float, default=MIN_MP, help="3264x2448, an \"8 MP\" sensor, is 7.99 MP")
+    parser.add_argument("--max-mp", type=float, default=MAX_MP)
     parser.add_argument("--engine-src", type=Path, default=REPO / "src",
                         help="the imgfan sources to run, e.g. an older checkout's src/ for a before/after")
     args = parser.parse_args(argv)

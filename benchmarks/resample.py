@@ -1,12 +1,13 @@
 """The Lanczos pass of the ``large`` preset (2048 px wide): Pillow against libvips, in CPU time.
 
 The rest of a render costs the same on both sides (the same libjpeg-turbo and libwebp), so this
-pass is where the engine's whole-process time stays above libvips's. Each photo is decoded by the
-engine's own steps for the default ``large`` preset (2048 px wide, ``inside``): EXIF orientation
-applied, at the smallest JPEG DCT scale that still covers the variant (``decode.draft``), so a
-portrait photo is resized to 2048 px wide and more than 2048 px tall, as the preset writes it.
-Then the same picture is resized with Lanczos by Pillow's ``resize`` (scalar) and by libvips's
-``resize(kernel="lanczos3")`` (vectorised), on one thread, median of ``--repeat``.
+pass is where the engine's whole-process time stays above libvips's. Each camera JPEG of 8-24 MP
+(picked as ``render_vs_vips.py`` picks them) is decoded by the engine's own steps for the default
+``large`` preset (2048 px wide, ``inside``): EXIF orientation applied, at the smallest JPEG DCT
+scale that still covers the variant (``decode.draft``), so a portrait photo is resized to 2048 px
+wide and more than 2048 px tall, as the preset writes it. Then the same picture is resized with
+Lanczos by Pillow's ``resize`` (scalar) and by libvips's ``resize(kernel="lanczos3")``
+(vectorised), on one thread, median of ``--repeat``.
 
 Usage: .venv/bin/python benchmarks/resample.py PHOTO_OR_DIR ... [--width 2048] [--repeat 3]
 """
@@ -17,33 +18,18 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("VIPS_CONCURRENCY", "1")
 
 # Imported after VIPS_CONCURRENCY is set: libvips reads it when it loads.
 import pyvips
+from engine import best_time
 from PIL import Image
+from render_vs_vips import MAX_MP, MIN_MP, find_photos
 
 from imgfan_core.engine import decode, geometry
 from imgfan_core.engine.models import InputLimits
-
-
-def photos(paths: list[Path]) -> list[Path]:
-    found = []
-    for path in paths:
-        found += sorted(p for p in path.iterdir() if p.suffix.lower() in (".jpg", ".jpeg")) if path.is_dir() else [path]
-    return found
-
-
-def cpu_ms(work, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        began = time.process_time()
-        work()
-        times.append(time.process_time() - began)
-    return statistics.median(times) * 1000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     ratios = []
-    for photo in photos(args.photos):
+    for photo in find_photos(args.photos, MIN_MP, MAX_MP):
         image = decode.open_image(photo.read_bytes(), InputLimits())
         orient = decode.orientation(image)
         upright = geometry.upright_size(image.size, orient)
@@ -64,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         decoded = decode.upright(decode.load(image), orient).convert("RGB")
         target = plan.crop
         memory = pyvips.Image.new_from_memory(decoded.tobytes(), decoded.width, decoded.height, 3, "uchar")
-        pillow = cpu_ms(lambda: decoded.resize(target, Image.Resampling.LANCZOS), args.repeat)
+        pillow = 1000 * best_time(lambda: decoded.resize(target, Image.Resampling.LANCZOS), args.repeat)
         scale = target[0] / decoded.width
-        vips = cpu_ms(lambda: memory.resize(scale, kernel="lanczos3").copy_memory(), args.repeat)
+        vips = 1000 * best_time(lambda: memory.resize(scale, kernel="lanczos3").copy_memory(), args.repeat)
         ratios.append(pillow / vips)
         print(f"{photo.name[:28]:<28} {decoded.width}x{decoded.height} -> {target[0]}x{target[1]}  "
               f"Pillow {pillow:5.0f} ms  libvips {vips:4.0f} ms  {pillow / vips:4.1f}x")
