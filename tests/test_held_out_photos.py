@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("held_out_photos", REPO / "benchmarks" / "held_out_photos.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmark_scripts import load_benchmark
 
 
 def test_a_mirror_with_one_right_one_wrong_and_one_missing_photo(tmp_path, monkeypatch):
-    script = _script()
+    script = load_benchmark("held_out_photos")
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     right, wrong, missing = (b"right bytes", b"tampered", b"never served")
@@ -38,6 +29,6 @@ def test_a_mirror_with_one_right_one_wrong_and_one_missing_photo(tmp_path, monke
 
 
 def test_every_pinned_photo_has_a_full_digest():
-    photos = _script().PHOTOS
+    photos = load_benchmark("held_out_photos").PHOTOS
     assert len(photos) >= 10
     assert all(re.fullmatch("[0-9a-f]{64}", digest) for digest in photos.values())

@@ -215,6 +215,34 @@ def test_engine_import_is_lean():
     assert result.stdout.strip() == "[]"
 
 
+_PLUGINS_LOADED = """
+import io, sys
+from PIL import Image
+from imgfan_core.engine import InputLimits, RenderSpec, analyze, render_variant
+buffer = io.BytesIO()
+Image.new("RGB", (64, 48), (90, 120, 150)).save(buffer, "JPEG")
+data = buffer.getvalue()
+analyze(data, InputLimits())
+for fmt in sys.argv[1:]:
+    render_variant(data, RenderSpec(name="v", width=32, format=fmt), InputLimits())
+print(sorted(m for m in ("PIL.AvifImagePlugin", "PIL.WebPImagePlugin", "PIL.XbmImagePlugin") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(("formats", "loaded"), [
+    # a JPEG rendered to JPEG and WebP: no libavif, and not Image.init()'s ~40 plugins (XBM is one)
+    (["jpeg", "webp"], ["PIL.WebPImagePlugin"]),
+    (["avif"], ["PIL.AvifImagePlugin", "PIL.WebPImagePlugin"]),  # WebP: analysis's placeholder
+])
+def test_only_the_plugins_in_use_are_imported(formats, loaded):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _PLUGINS_LOADED, *formats], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == str(loaded)
+
+
 def test_dark_16bit_grey_stays_dark(limits):
     # values 0-200 out of 65535: nearly black, and must not be mistaken for 8-bit data
     dark = Image.linear_gradient("L").resize((32, 32)).point(lambda v: v * 200 // 255).convert("I")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFile
 
-from imgfan_core.engine import colour
+from imgfan_core.engine import colour, plugins
 from imgfan_core.errors import CorruptImage, ImageTooLarge, NotAnImage, UnsupportedImage
 
 if TYPE_CHECKING:
@@ -41,18 +41,7 @@ ALPHA_COST = 2
 # ISO-BMFF brands handled by pillow-heif; AVIF brands stay with Pillow's built-in plugin.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 _AVIF_BRANDS = {b"avif", b"avis"}
-_plugins_ready = False
 _heif_ready = False
-
-
-def _register_plugins() -> None:
-    # Importing the few plugins we need avoids Image.init(), which imports ~40 plugins.
-    global _plugins_ready
-    if not _plugins_ready:
-        from PIL import AvifImagePlugin, MpoImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401
-
-        Image.preinit()
-        _plugins_ready = True
 
 
 def _is_heif(data: bytes) -> bool:
@@ -111,8 +100,11 @@ def open_image(data: bytes, limits: InputLimits) -> ImageFile.ImageFile:
         raise ImageTooLarge(f"{len(data)} bytes exceeds the limit of {limits.max_input_bytes} bytes")
     if not data:
         raise NotAnImage("empty file")
-    _register_plugins()
-    if _is_heif(data):
+    claimed = _signature(data)
+    # Only the claimed format's plugin (all of them for an unknown signature): see plugins.py.
+    plugins.register(claimed)
+    if claimed == "HEIF":
+        plugins.register("AVIF")  # an AVIF under a generic major brand (mif1) also claims HEIF
         _register_heif()
     # Pillow's bomb guard is the pixel limit: it trips on the header, before any pixel buffer
     # exists, for every format. Aimed at the configured limit, it lets a config go above Pillow's
@@ -129,7 +121,6 @@ def open_image(data: bytes, limits: InputLimits) -> ImageFile.ImageFile:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLarge(_bomb_message(exc, limits)) from None
     except Image.UnidentifiedImageError:
-        claimed = _signature(data)
         if claimed is not None:
             raise CorruptImage(f"{claimed} header is damaged or incomplete") from None
         other = _identify_other(data)

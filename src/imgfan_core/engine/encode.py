@@ -10,7 +10,7 @@ import io
 
 from PIL import Image
 
-from imgfan_core.engine import colour, jxl
+from imgfan_core.engine import colour, jxl, plugins
 from imgfan_core.formats import CONTENT_TYPES
 
 # Source formats browsers display everywhere; 'original' keeps them.
@@ -131,6 +131,7 @@ def encode(
         for frame in options.get("append_images", ()):
             frame.info = {}
     buffer = io.BytesIO()
+    plugins.register(fmt)
     image.save(buffer, format=fmt.upper(), **options)
     return buffer.getvalue()
 

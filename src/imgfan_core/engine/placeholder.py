@@ -7,6 +7,7 @@ import io
 
 from PIL import Image
 
+from imgfan_core.engine import plugins
 from imgfan_core.engine.thumbhash import thumbhash_base64
 
 PLACEHOLDER_SIZE = 16
@@ -48,6 +49,7 @@ def data_uri(image: Image.Image) -> str:
     size = (max(1, round(thumb.width * ratio)), max(1, round(thumb.height * ratio)))
     thumb = thumb.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
     buffer = io.BytesIO()
+    plugins.register("WEBP")
     thumb.save(buffer, format="WEBP", quality=40, method=4)
     return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
