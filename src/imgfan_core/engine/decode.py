@@ -41,7 +41,6 @@ ALPHA_COST = 2
 # ISO-BMFF brands handled by pillow-heif; AVIF brands stay with Pillow's built-in plugin.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 _AVIF_BRANDS = {b"avif", b"avis"}
-_heif_ready = False
 
 
 def _is_heif(data: bytes) -> bool:
@@ -49,16 +48,6 @@ def _is_heif(data: bytes) -> bool:
         return False
     brands = {data[8:12]} | {data[i : i + 4] for i in range(16, min(len(data), 64), 4)}
     return data[8:12] not in _AVIF_BRANDS and bool(brands & _HEIF_BRANDS)
-
-
-def _register_heif() -> None:
-    # pillow-heif costs tens of milliseconds to import: pay only for HEIC uploads.
-    global _heif_ready
-    if not _heif_ready:
-        from pillow_heif import register_heif_opener
-
-        register_heif_opener()
-        _heif_ready = True
 
 
 _SIGNATURES = (
@@ -101,11 +90,7 @@ def open_image(data: bytes, limits: InputLimits) -> ImageFile.ImageFile:
     if not data:
         raise NotAnImage("empty file")
     claimed = _signature(data)
-    # Only the claimed format's plugin (all of them for an unknown signature): see plugins.py.
     plugins.register(claimed)
-    if claimed == "HEIF":
-        plugins.register("AVIF")  # an AVIF under a generic major brand (mif1) also claims HEIF
-        _register_heif()
     # Pillow's bomb guard is the pixel limit: it trips on the header, before any pixel buffer
     # exists, for every format. Aimed at the configured limit, it lets a config go above Pillow's
     # default of about 89 MP. It is a process-wide setting, so it is put back for whatever else

@@ -11,6 +11,7 @@ reader.
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 from PIL import Image
@@ -27,10 +28,25 @@ PLUGIN_MODULES = {
 def register(fmt: str | None) -> None:
     """Make Pillow able to open and save ``fmt`` (a Pillow format name, e.g. ``"WEBP"``).
 
-    ``None``, a file whose format is not known yet, registers every format imgfan decodes.
+    ``None``, a file whose format is not known yet, registers every format above; ``"HEIF"``
+    registers pillow-heif's opener.
     """
     Image.preinit()
-    names = PLUGIN_MODULES.values() if fmt is None else [PLUGIN_MODULES.get(fmt.upper())]
+    if fmt is None:
+        names = list(PLUGIN_MODULES.values())
+    elif fmt.upper() == "HEIF":
+        _register_heif()
+        # An AVIF under a generic major brand (mif1) is claimed as HEIF too: Pillow's plugin opens it.
+        names = [PLUGIN_MODULES["AVIF"]]
+    else:
+        names = [PLUGIN_MODULES[fmt.upper()]] if fmt.upper() in PLUGIN_MODULES else []
     for name in names:
-        if name is not None:
-            importlib.import_module(name)
+        importlib.import_module(name)
+
+
+@functools.cache
+def _register_heif() -> None:
+    # pillow-heif costs tens of milliseconds to import: paid only for HEIC uploads.
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
