@@ -48,6 +48,10 @@ FORMATS = {
     "tiff": (12, 50, 100),
     "avif": (12, 50),
     "heic": (12, 50),
+    # Stored sideways (EXIF orientation 6), as phones store portrait photos: the engine turns
+    # the resampled result, so these should cost what the upright ones do.
+    "jpeg-turned": (12, 24),
+    "png-turned": (12, 50),
 }
 RESIZER_MEMORY_MIB = 1536
 PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF", "avif": "AVIF",
@@ -58,6 +62,8 @@ GENERATE = r"""
 import sys
 from PIL import Image
 label, width, height, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+turned = label.endswith("-turned")
+label = label.removesuffix("-turned")
 size = (width, height)
 # Smooth gradients: cheap to generate and encode. Memory depends on the pixel count and mode,
 # not on the content; only the file (held in memory once) is smaller than a real photo's.
@@ -85,6 +91,10 @@ options = {
 if label == "heic":
     from pillow_heif import register_heif_opener
     register_heif_opener()
+if turned:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    options[1]["exif"] = exif.tobytes()
 picture.save(path, options[0], **options[1])
 """
 
@@ -152,13 +162,14 @@ def _steps(presets_path: Path) -> list[tuple[str, dict]]:
     return [tuple(step) for step in json.loads(_run(STEPS, str(REPO / "src"), str(presets_path)))]
 
 
-def measure(label: str, megapixels: int, steps: list[tuple[str, dict]], folder: Path) -> Row:
+def measure(label: str, megapixels: int, steps: list[tuple[str, dict]], folder: Path,
+            engine_src: Path = REPO / "src") -> Row:
     width, height = SIZES[megapixels]
     path = folder / f"{label}-{megapixels}mp"
     _run(GENERATE, label, str(width), str(height), str(path))
     results = {}
     for step, preset in steps:
-        results[step] = json.loads(_run(MEASURE, str(REPO / "src"), str(path), step, json.dumps(preset)))
+        results[step] = json.loads(_run(MEASURE, str(engine_src), str(path), step, json.dumps(preset)))
         # ru_maxrss would include an inherited peak if the parent ever grew; VmHWM never does.
         assert results[step]["peak_kib"] <= results[step]["hwm_kib"] * 1.05 + 4096, results[step]
     worst = max(results, key=lambda step: results[step]["peak_kib"])
@@ -221,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-mib", type=float, default=RESIZER_MEMORY_MIB / 2,
                         help="peak to stay under (default: half the resizer's memory)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    parser.add_argument("--engine-src", type=Path, default=REPO / "src",
+                        help="the imgfan sources to measure, e.g. an older checkout's src/ for a before/after")
     args = parser.parse_args(argv)
 
     steps = _steps(args.presets)
@@ -231,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         for label in args.formats.split(","):
             for megapixels in sizes or FORMATS[label]:
                 try:
-                    rows.append(measure(label, megapixels, steps, Path(folder)))
+                    rows.append(measure(label, megapixels, steps, Path(folder), args.engine_src))
                 except RuntimeError as exc:
                     print(f"{label} {megapixels} MP: not measured ({exc})", flush=True)
                     continue

@@ -1,12 +1,15 @@
-"""EXIF orientation is applied first: all eight orientations give the same upright picture."""
+"""EXIF orientation: all eight orientations give the same upright picture, and only small
+pictures are turned (the resample runs on the stored pixels)."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from engine_helpers import fixture_bytes, image_bytes, make_preset, mean_difference, open_variant
 from PIL import Image
 
-from imgfan_core.engine import analyze, decode, render_variant
+from imgfan_core.engine import analyze, decode, geometry, render_variant
 
 
 def _render(name: str, limits, **fields):
@@ -71,3 +74,41 @@ def test_draft_keeps_enough_pixels_for_cover(limits):
     decode.draft(image, (800, 200), 1)
     assert image.size[0] >= 800 and image.size[1] >= 200
     assert image.size == (1000, 250)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_stored_box_holds_the_pixels_of_the_upright_box(orientation):
+    rng = random.Random(orientation)
+    stored = Image.effect_noise((37, 23), 60).convert("RGB")
+    upright = decode.upright(stored, orientation)
+    for _ in range(40):
+        x0, y0 = rng.randrange(upright.width - 1), rng.randrange(upright.height - 1)
+        box = (x0, y0, rng.randrange(x0 + 1, upright.width + 1), rng.randrange(y0 + 1, upright.height + 1))
+        cut = geometry.stored_box(box, upright.size, orientation)
+        turned = decode.upright(stored.crop(tuple(int(v) for v in cut)), orientation)
+        assert turned.tobytes() == upright.crop(box).tobytes(), (box, cut)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"width": 1000, "fit": "inside"},  # no DCT scale covers it: the decode is full size
+        {"width": 300, "height": 300, "fit": "cover", "position": "attention"},  # scored on a proxy
+        {"width": 400, "height": 300, "fit": "cover", "position": "entropy"},
+    ],
+    ids=["inside", "attention", "entropy"],
+)
+def test_only_the_resampled_picture_is_turned(fields, limits, monkeypatch):
+    turned_sizes = []
+    transpose = Image.Image.transpose
+
+    def recording(image, method):
+        turned_sizes.append(image.size)
+        return transpose(image, method)
+
+    monkeypatch.setattr(Image.Image, "transpose", recording)
+    out = _render("Landscape_6.jpg", limits, **fields)
+    analyze(fixture_bytes("Landscape_6.jpg"), limits)
+    assert turned_sizes, "orientation 6 must be turned somewhere"
+    # the variant, the analysis's 64 px picture and the 128 px strategy proxy: never the 1800x1200 decode
+    assert max(max(size) for size in turned_sizes) <= max(max(out.size), 128)

@@ -110,3 +110,26 @@ def plan(
 def upright_size(size: tuple[Length, Length], orientation: int) -> tuple[Length, Length]:
     """EXIF orientations 5-8 swap the axes."""
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
+
+
+Box = tuple[float, float, float, float]
+
+
+def stored_box(box: Box, upright: tuple[float, float], orientation: int) -> Box:
+    """``box`` of the upright picture (of size ``upright``) as a box of the stored pixels.
+
+    It lets a turned photo be resampled before it is turned: ``decode.upright`` of the stored
+    pixels cropped to this box is the upright picture cropped to ``box``.
+    """
+    x0, y0, x1, y1 = box
+    w, h = upright
+    return {
+        1: (x0, y0, x1, y1),
+        2: (w - x1, y0, w - x0, y1),  # mirrored left to right
+        3: (w - x1, h - y1, w - x0, h - y0),  # turned half way
+        4: (x0, h - y1, x1, h - y0),  # mirrored top to bottom
+        5: (y0, x0, y1, x1),  # transposed
+        6: (y0, w - x1, y1, w - x0),  # stored a quarter turn anticlockwise
+        7: (h - y1, w - x1, h - y0, w - x0),  # transposed across the other diagonal
+        8: (h - y1, x0, h - y0, x1),  # stored a quarter turn clockwise
+    }.get(orientation, box)

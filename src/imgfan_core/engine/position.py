@@ -83,7 +83,8 @@ def _best_window(score_of, whole: tuple[int, int], window: tuple[float, float]) 
     return best[2]
 
 
-def _proxy(image: Image.Image) -> Image.Image:
+def analysis_proxy(image: Image.Image) -> Image.Image:
+    """``image`` in RGB, at most ANALYSIS_SIZE on its long side: what a strategy scores."""
     from PIL import Image as PILImage
 
     ratio = min(1.0, ANALYSIS_SIZE / max(image.size))
@@ -147,7 +148,7 @@ def strategy_offset(
     """
     from PIL import ImageStat
 
-    proxy = _proxy(image)
+    proxy = analysis_proxy(image)
     kx, ky = proxy.width / whole[0], proxy.height / whole[1]
     win = (max(1.0, window[0] * kx), max(1.0, window[1] * ky))
     if strategy == "attention":
