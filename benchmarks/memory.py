@@ -211,6 +211,9 @@ def _print_fits(rows: list[Row], budget_mib: float) -> None:
     defaults = InputLimits()
     print(f"\nFitted peak (MiB = a + b x MP) and the size that would reach {budget_mib:.0f} MiB:")
     for label in dict.fromkeys(row.label for row in rows):
+        if label.split("-")[0] == "jpeg" and "progressive" not in label:
+            print(f"{label:<22} not fitted: a baseline JPEG's decode scale, and so its peak, steps with its size")
+            continue
         intercept, slope = _fit([row for row in rows if row.label == label])
         reach = (budget_mib - intercept) / slope if slope > 0 else float("inf")
         fmt = PILLOW_FORMATS[label.split("-")[0]]

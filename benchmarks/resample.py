@@ -3,11 +3,11 @@
 The rest of a render costs the same on both sides (the same libjpeg-turbo and libwebp), so this
 pass is where the engine's whole-process time stays above libvips's. Each camera JPEG of 8-24 MP
 (picked as ``render_vs_vips.py`` picks them) is decoded by the engine's own steps for the default
-``large`` preset (2048 px wide, ``inside``): EXIF orientation applied, at the smallest JPEG DCT
-scale that still covers the variant (``decode.draft``), so a portrait photo is resized to 2048 px
-wide and more than 2048 px tall, as the preset writes it. Then the same picture is resized with
-Lanczos by Pillow's ``resize`` (scalar) and by libvips's ``resize(kernel="lanczos3")``
-(vectorised), on one thread, median of ``--repeat``.
+``large`` preset (2048 px wide, ``inside``): at the smallest JPEG DCT scale that still covers the
+variant (``decode.draft``), in its stored orientation, since the engine turns a sideways photo
+after resampling it; so a portrait photo's pass makes 2048 px by more than 2048 px, as the preset
+writes it. Then the same picture is resized with Lanczos by Pillow's ``resize`` (scalar) and by
+libvips's ``resize(kernel="lanczos3")`` (vectorised), on one thread, median of ``--repeat``.
 
 Usage: .venv/bin/python benchmarks/resample.py PHOTO_OR_DIR ... [--width 2048] [--repeat 3]
 """
@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         plan = geometry.plan(*upright, args.width, None, "inside")
         decode.draft(image, plan.scaled, orient)
-        decoded = decode.upright(decode.load(image), orient).convert("RGB")
-        target = plan.crop
+        decoded = decode.load(image).convert("RGB")
+        target = geometry.upright_size(plan.crop, orient)  # in the stored axes, like the engine's pass
         memory = pyvips.Image.new_from_memory(decoded.tobytes(), decoded.width, decoded.height, 3, "uchar")
         pillow = 1000 * best_time(lambda: decoded.resize(target, Image.Resampling.LANCZOS), args.repeat)
         scale = target[0] / decoded.width

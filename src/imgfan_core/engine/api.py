@@ -183,7 +183,7 @@ def _crop_offset(image: Image.Image, job: _Job, orientation: int) -> tuple[float
     return position.gravity_offset(slack, position_name)
 
 
-def _source_box(image: Image.Image, job: _Job, orientation: int = 1) -> geometry.Box:
+def _source_box(image: Image.Image, job: _Job, orientation: int) -> geometry.Box:
     """The region of the decoded image, once upright, that becomes the kept crop, in decoded pixels."""
     plan = job.plan
     slack = (plan.scaled[0] - plan.crop[0], plan.scaled[1] - plan.crop[1])
@@ -222,8 +222,8 @@ def _letterbox_at(plan: geometry.Plan, preset: RenderSpec) -> tuple[int, int]:
 
 
 def _transform(
-    image: Image.Image, job: _Job, icc: bytes | None, still: bool = True,
-    box: geometry.Box | None = None, orientation: int = 1,
+    image: Image.Image, job: _Job, icc: bytes | None, orientation: int, *, still: bool = True,
+    box: geometry.Box | None = None,
 ) -> tuple[Image.Image, bytes | None]:
     """``image`` (stored with EXIF ``orientation``) cut to ``box`` of its upright picture, resampled
     to the plan, then turned upright, coloured, letterboxed and made ready for the format."""
@@ -277,7 +277,7 @@ def render_variant(
     else:
         pixels = _decode_stored(src, plan.scaled, shared.of(data) if shared is not None else None)
         box = _source_box(pixels, job, src.orientation)
-        out, icc_out = _transform(pixels, job, src.icc, box=box, orientation=src.orientation)
+        out, icc_out = _transform(pixels, job, src.icc, src.orientation, box=box)
         payload = quality.choose(preset.quality, fmt, out, lambda q: encode.encode(
             out, fmt, q, preset.effort, icc_out, exif, progressive=preset.progressive
         )).data
@@ -341,7 +341,7 @@ def _render_animation(
     icc_holder: list[bytes | None] = [None]
 
     def one_frame(frame: Image.Image) -> Image.Image:
-        out, icc_holder[0] = _transform(frame, job, src.icc, still=False, orientation=src.orientation)
+        out, icc_holder[0] = _transform(frame, job, src.icc, src.orientation, still=False)
         return out
 
     try:
