@@ -5,7 +5,10 @@ For each camera photo (JPEG, 8-24 MP by default), each run is a fresh process:
 * ``engine``  ``python -m imgfan.cli render PHOTO --out DIR``: analysis, every preset, manifest;
 * ``vips``    a Python process that imports pyvips and, per preset, calls ``thumbnail_buffer`` on
               the photo and writes the variant in the preset's format and quality, at the size
-              the engine wrote (libvips decodes once per thumbnail, as ``thumbnail`` does).
+              the engine wrote (libvips decodes once per thumbnail, as ``thumbnail`` does);
+* ``simd``    with ``--simd-lanczos`` only: the engine again, with its Lanczos passes done by a
+              vectorised resampler (``simd_lanczos.py``), to measure how much of the gap is
+              Pillow's scalar pass. The engine itself never does this.
 
 Time is user + system CPU of the child (``RUSAGE_CHILDREN``), not wall time: the machine may be
 shared, and CPU time is what a busy neighbour disturbs least. libvips runs on one thread
@@ -13,6 +16,7 @@ shared, and CPU time is what a busy neighbour disturbs least. libvips runs on on
 runs is kept per photo, and the ratio engine / vips is reported per photo and as the median.
 
 Usage: .venv/bin/python benchmarks/render_vs_vips.py [PHOTO_OR_DIR ...] [--repeat 3] [--presets P]
+       [--simd-lanczos]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ VIPS_CROP = {"attention": "attention", "entropy": "entropy"}
 # Camera photos only: 3264x2448, an "8 MP" sensor, is 7.99 MP.
 MIN_MP, MAX_MP = 7.9, 24.0
 SUFFIX = {"jpeg": ".jpg", "webp": ".webp", "png": ".png", "avif": ".avif"}
+SIMD_LANCZOS = Path(__file__).with_name("simd_lanczos.py")
 
 VIPS_CHILD = r"""
 import json, sys
@@ -76,8 +81,10 @@ def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def engine_command(photos: list[Path], presets: Path, out: Path, as_json: bool = False) -> list[str]:
-    return [sys.executable, "-m", "imgfan.cli", "render", *map(str, photos), "--presets", str(presets),
+def engine_command(photos: list[Path], presets: Path, out: Path, as_json: bool = False,
+                   simd: bool = False) -> list[str]:
+    entry = [str(SIMD_LANCZOS)] if simd else ["-m", "imgfan.cli"]
+    return [sys.executable, *entry, "render", *map(str, photos), "--presets", str(presets),
             "--out", str(out)] + (["--json"] if as_json else [])
 
 
@@ -141,18 +148,22 @@ def mismatches(variants: dict, vips_out: Path) -> list[str]:
             for name, v in variants.items() if sizes.get(name) != (v["width"], v["height"])]
 
 
-def measure(photos: list[Path], presets: Path, repeat: int, env: dict[str, str]) -> tuple[float, float, list[str]]:
-    """Median engine and vips CPU seconds of one process rendering ``photos``, and size mismatches."""
+def measure(photos: list[Path], presets: Path, repeat: int, env: dict[str, str],
+            simd: bool = False) -> tuple[float, float, float | None, list[str]]:
+    """Median engine, vips and (with ``simd``) SIMD-Lanczos engine CPU seconds of one process
+    rendering ``photos``, and size mismatches."""
     with tempfile.TemporaryDirectory() as folder:
         jobs = [prepare(photo, presets, Path(folder), env) for photo in photos]
-        engine_cmd = engine_command(photos, presets, Path(folder, "engine"))
-        vips_cmd = vips_command([job for _, job in jobs])
-        engine_times, vips_times = [], []
-        for _ in range(repeat):  # alternate, so that a change in the machine's load hits both
-            engine_times.append(cpu_seconds(engine_cmd, env))
-            vips_times.append(cpu_seconds(vips_cmd, env))
+        commands = [engine_command(photos, presets, Path(folder, "engine")), vips_command([job for _, job in jobs])]
+        if simd:
+            commands.append(engine_command(photos, presets, Path(folder, "simd"), simd=True))
+        times: list[list[float]] = [[] for _ in commands]
+        for _ in range(repeat):  # alternate, so that a change in the machine's load hits every side
+            for command, spent in zip(commands, times):
+                spent.append(cpu_seconds(command, env))
         wrong = [line for variants, job in jobs for line in mismatches(variants, Path(job["out"]))]
-    return statistics.median(engine_times), statistics.median(vips_times), wrong
+    medians = [statistics.median(spent) for spent in times]
+    return medians[0], medians[1], (medians[2] if simd else None), wrong
 
 
 def startup(presets: Path, repeat: int, env: dict[str, str]) -> tuple[float, float, float]:
@@ -190,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-mp", type=float, default=MAX_MP)
     parser.add_argument("--engine-src", type=Path, default=REPO / "src",
                         help="the imgfan sources to run, e.g. an older checkout's src/ for a before/after")
+    parser.add_argument("--simd-lanczos", action="store_true",
+                        help="also time the engine with a vectorised Lanczos pass (simd_lanczos.py; needs "
+                             "the bench extra's cykooz.resizer)")
     args = parser.parse_args(argv)
     photos = find_photos(args.photos or [DEFAULT_CORPUS], args.min_mp, args.max_mp)
     if not photos:
@@ -202,20 +216,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(photos)} photos of {args.min_mp:g}-{args.max_mp:g} MP, median of {args.repeat} runs, CPU "
           f"seconds (user+sys), Pillow {Image.__version__}, libvips {'.'.join(version.stdout.split())} on 1 thread, "
           f"engine from {args.engine_src}")
-    ratios = []
+    ratios, simd_ratios = [], []
     for photo in photos:
-        engine_s, vips_s, wrong = measure([photo], args.presets, args.repeat, env)
+        engine_s, vips_s, simd_s, wrong = measure([photo], args.presets, args.repeat, env, args.simd_lanczos)
         ratios.append(engine_s / vips_s)
         with Image.open(photo) as image:
             size = f"{image.width}x{image.height}"
+        simd_note = ""
+        if simd_s is not None:
+            simd_ratios.append(simd_s / vips_s)
+            simd_note = f"  simd {simd_s:6.3f}s  simd/vips {simd_s / vips_s:5.2f}x"
         print(f"{photo.name[:28]:<28} {size:>10}  engine {engine_s:6.3f}s  vips {vips_s:6.3f}s  "
-              f"engine/vips {engine_s / vips_s:5.2f}x" + (f"  SIZE MISMATCH {wrong}" if wrong else ""))
+              f"engine/vips {engine_s / vips_s:5.2f}x" + simd_note + (f"  SIZE MISMATCH {wrong}" if wrong else ""))
     median = statistics.median(ratios)
     print(f"one process per photo: median engine/vips {median:.2f}x (min {min(ratios):.2f}x, max "
           f"{max(ratios):.2f}x; target <= 1.0x) -> {'PASS' if median <= 1.0 else 'FAIL'}")
-    engine_s, vips_s, wrong = measure(photos, args.presets, args.repeat, env)
+    if simd_ratios:
+        print(f"  with a vectorised Lanczos pass (not the engine): median {statistics.median(simd_ratios):.2f}x "
+              f"(min {min(simd_ratios):.2f}x, max {max(simd_ratios):.2f}x)")
+    engine_s, vips_s, simd_s, wrong = measure(photos, args.presets, args.repeat, env, args.simd_lanczos)
     print(f"one process for all {len(photos)} photos: engine {engine_s:.3f}s  vips {vips_s:.3f}s  "
-          f"engine/vips {engine_s / vips_s:.2f}x" + (f"  SIZE MISMATCH {wrong}" if wrong else ""))
+          f"engine/vips {engine_s / vips_s:.2f}x"
+          + (f"  simd/vips {simd_s / vips_s:.2f}x" if simd_s is not None else "")
+          + (f"  SIZE MISMATCH {wrong}" if wrong else ""))
     fixed_engine, fixed_cold, fixed_vips = startup(args.presets, args.repeat, env)
     print(f"fixed cost per process: imgfan render of a 64 px JPEG {fixed_engine:.3f}s (presets plan kept), "
           f"{fixed_cold:.3f}s (empty cache: the presets file validated); import pyvips {fixed_vips:.3f}s")

@@ -8,6 +8,9 @@ variant (``decode.draft``), in its stored orientation, since the engine turns a 
 after resampling it; so a portrait photo's pass makes 2048 px by more than 2048 px, as the preset
 writes it. Then the same picture is resized with Lanczos by Pillow's ``resize`` (scalar) and by
 libvips's ``resize(kernel="lanczos3")`` (vectorised), on one thread, median of ``--repeat``.
+Where the bench extra's ``cykooz.resizer`` is installed, it also times fast_image_resize's
+Lanczos-3 (Rust, vectorised; ``simd_lanczos.py``) and counts the samples where it differs from
+Pillow's, to show what a vectorised pass would change in the variants.
 
 Usage: .venv/bin/python benchmarks/resample.py PHOTO_OR_DIR ... [--width 2048] [--repeat 3]
 """
@@ -25,11 +28,33 @@ os.environ.setdefault("VIPS_CONCURRENCY", "1")
 # Imported after VIPS_CONCURRENCY is set: libvips reads it when it loads.
 import pyvips
 from engine import best_time
-from PIL import Image
+from PIL import Image, ImageChops
 from render_vs_vips import MAX_MP, MIN_MP, find_photos
 
 from imgfan_core.engine import decode, geometry
 from imgfan_core.engine.models import InputLimits
+
+try:
+    import simd_lanczos
+except ImportError:  # the bench extra has no Linux aarch64 wheel of it
+    simd_lanczos = None
+
+
+def differing(a: Image.Image, b: Image.Image) -> tuple[float, int]:
+    """The share of samples where two pictures differ, and the largest difference."""
+    diff = ImageChops.difference(a, b)
+    histogram = [sum(diff.histogram()[band * 256 + level] for band in range(len(diff.getbands())))
+                 for level in range(256)]
+    total = sum(histogram)
+    return 1 - histogram[0] / total, max(level for level, count in enumerate(histogram) if count)
+
+
+def simd_column(decoded: Image.Image, target: tuple[int, int], pillow_out: Image.Image, repeat: int) -> str:
+    if simd_lanczos is None:
+        return ""
+    simd = 1000 * best_time(lambda: simd_lanczos.lanczos_pass(decoded, target), repeat)
+    share, largest = differing(pillow_out, simd_lanczos.lanczos_pass(decoded, target))
+    return f"  SIMD {simd:4.0f} ms (differs from Pillow in {share:.1%} of samples, by at most {largest})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         vips = 1000 * best_time(lambda: memory.resize(scale, kernel="lanczos3").copy_memory(), args.repeat)
         ratios.append(pillow / vips)
         print(f"{photo.name[:28]:<28} {decoded.width}x{decoded.height} -> {target[0]}x{target[1]}  "
-              f"Pillow {pillow:5.0f} ms  libvips {vips:4.0f} ms  {pillow / vips:4.1f}x")
+              f"Pillow {pillow:5.0f} ms  libvips {vips:4.0f} ms  {pillow / vips:4.1f}x"
+              + simd_column(decoded, target, decoded.resize(target, Image.Resampling.LANCZOS), args.repeat))
     if ratios:
         print(f"median Pillow / libvips: {statistics.median(ratios):.1f}x over {len(ratios)} photos")
     return 0

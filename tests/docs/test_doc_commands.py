@@ -64,6 +64,8 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/held_out_photos.py benchmarks/photos":
         "downloads 70 MB from GitHub; tests/test_held_out_photos.py runs it against a local mirror",
     ".venv/bin/python benchmarks/quality.py": BENCHMARK,
+    ".venv/bin/python benchmarks/render_vs_vips.py --repeat 3 --simd-lanczos benchmarks/photos": BENCHMARK,
+    ".venv/bin/python benchmarks/resample.py --repeat 3 benchmarks/photos": BENCHMARK,
     ".venv/bin/python benchmarks/quality.py src/imgfan/samples ~/Pictures --limit 5 --rows": BENCHMARK,
     ".venv/bin/python benchmarks/quality.py ~/Pictures --target 80": BENCHMARK,
     ".venv/bin/python benchmarks/encoder_settings.py ~/Pictures --preset medium --settings 5 6 7 8 9": BENCHMARK,
