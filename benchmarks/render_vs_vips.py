@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import json
 import os
 import resource
@@ -205,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time the engine with a vectorised Lanczos pass (simd_lanczos.py; needs "
                              "the bench extra's cykooz.resizer)")
     args = parser.parse_args(argv)
+    if args.simd_lanczos and importlib.util.find_spec("cykooz_resizer") is None:
+        raise SystemExit("--simd-lanczos needs cykooz.resizer: .venv/bin/pip install -e '.[bench]' "
+                         "(it has no Linux aarch64 wheel)")
     photos = find_photos(args.photos or [DEFAULT_CORPUS], args.min_mp, args.max_mp)
     if not photos:
         raise SystemExit(f"no JPEGs of {args.min_mp}-{args.max_mp} MP under the given paths")
