@@ -20,8 +20,13 @@ bytes stay within about 1 % of a slower one's for clearly less CPU.
 frame into tiles when given more than one thread (``autotiling``), so both CPU and bytes can
 change.
 
+``--tunes ssim iq`` encodes with each libaom tuning (AVIF only; the engine names ``ssim``, see
+``encode.AVIF_CODEC_OPTIONS``): a table per tuning, every row against the reference speed at the
+engine's tuning, so the ``iq`` table shows what leaving Pillow 13's libavif default would cost.
+
 Usage: .venv/bin/python benchmarks/encoder_settings.py FOLDER ... [--limit N] [--format avif]
-       [--settings 4 5 6 7 8 9] [--qualities 50 60 70] [--threads 1] [--preset large] [--jobs 1]
+       [--settings 4 5 6 7 8 9] [--qualities 50 60 70] [--threads 1] [--tunes ssim] [--preset large]
+       [--jobs 1]
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from imgfan_core.presets import parse_presets
 
 FORMATS = ("avif", "jxl")
 DEFAULT_SETTING = {"avif": encode.DEFAULT_AVIF_SPEED, "jxl": encode.DEFAULT_JXL_EFFORT}
+ENGINE_TUNE = dict(encode.AVIF_CODEC_OPTIONS)["tune"]
 
 
 @dataclass(frozen=True)
@@ -57,16 +63,20 @@ class Encoding:
     setting: int
     quality: int
     threads: int
+    tune: str | None
     bytes: int
     score: float
     cpu: float
 
 
-def _encode(pixels: Image.Image, speed: int, q: int, threads: int, fmt: str = "avif") -> bytes:
+def _encode(pixels: Image.Image, speed: int, q: int, threads: int, fmt: str = "avif",
+            tune: str | None = None) -> bytes:
     if fmt == "jxl":  # one thread, as the engine encodes (jxl.THREADS)
         return encode.encode(pixels, "jxl", q, speed)
     options = encode.save_options(fmt, q, None, pixels.width * pixels.height)
     options.update({"speed": speed, "max_threads": threads})
+    if tune is not None:
+        options["advanced"] = (("tune", tune),)
     buffer = io.BytesIO()
     pixels.save(buffer, format="AVIF", **options)
     return buffer.getvalue()
@@ -82,18 +92,16 @@ def _cpu(fn, repeat: int) -> tuple[float, bytes]:
 
 
 def measure_photo(path: Path, presets: Path, preset_name: str, settings, qualities, threads, repeat,
-                  score: bool = True, fmt: str = "avif"):
+                  score: bool = True, fmt: str = "avif", tunes=(None,)):
     config = parse_presets(presets.read_text("utf-8"))
     spec = replace(config.preset(preset_name).to_spec(), format=fmt, quality=None, effort=None)
     pixels = _before_encoding(path.read_bytes(), spec, config, fmt)
     reference = quality.opaque(pixels)
     rows = []
-    for count in threads:
-        for setting in settings:
-            for q in qualities:
-                cpu, data = _cpu(functools.partial(_encode, pixels, setting, q, count, fmt), repeat)
-                s2 = ssimulacra2(reference, quality.decoded_pixels(data)) if score else math.nan
-                rows.append(Encoding(path.name, setting, q, count, len(data), s2, cpu))
+    for count, tune, setting, q in itertools.product(threads, tunes, settings, qualities):
+        cpu, data = _cpu(functools.partial(_encode, pixels, setting, q, count, fmt, tune), repeat)
+        s2 = ssimulacra2(reference, quality.decoded_pixels(data)) if score else math.nan
+        rows.append(Encoding(path.name, setting, q, count, tune, len(data), s2, cpu))
     return pixels.size, rows
 
 
@@ -108,16 +116,20 @@ def bytes_at_score(points: list[Encoding], score: float) -> float | None:
 
 
 def summarise(rows: list[Encoding], reference: int, default_quality: int, threads: int,
-              name: str = "speed") -> None:
+              name: str = "speed", tune: str | None = None, base_tune: str | None = None) -> None:
+    """One table: ``tune``'s rows, each against the reference setting at ``base_tune``."""
     rows = [r for r in rows if r.threads == threads]
+    base_rows = {(r.photo, r.quality): r for r in rows if r.setting == reference and r.tune == base_tune}
+    rows = [r for r in rows if r.tune == tune]
     photos = sorted({r.photo for r in rows})
     pick = {(r.photo, r.setting, r.quality): r for r in rows}
-    print(f"\n{threads} thread(s); per photo relative to {name} {reference}, then the median "
-          f"over {len(photos)} photos; quality {default_quality} unless 'equal score'")
+    against = f"{name} {reference}" + (f" with tune={base_tune}" if base_tune else "")
+    print(f"\n{threads} thread(s)" + (f", tune={tune}" if tune else "") + f"; per photo relative to "
+          f"{against}, then the median over {len(photos)} photos; quality {default_quality} unless 'equal score'")
     print(f"{name:>7} {'KB':>8} {'bytes':>7} {'s2':>6} {'s2 diff':>8} {'bytes, equal s2':>16} "
           f"{'CPU s':>7} {'CPU':>6}")
     for setting in sorted({r.setting for r in rows}):
-        base = [pick[(p, reference, default_quality)] for p in photos]
+        base = [base_rows[(p, default_quality)] for p in photos]
         here = [pick[(p, setting, default_quality)] for p in photos]
         equal = []
         for p, b in zip(photos, base):
@@ -144,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="avif: libaom speeds (0-10, 10 fastest); jxl: libjxl efforts (1-9, 9 slowest)")
     parser.add_argument("--qualities", type=int, nargs="+", default=[50, 60, 70])
     parser.add_argument("--threads", type=int, nargs="+", default=[1], help="max_threads values")
+    parser.add_argument("--tunes", nargs="+", default=[ENGINE_TUNE], choices=("ssim", "iq", "psnr"),
+                        help=f"avif: libaom tunings (the engine's: {ENGINE_TUNE})")
     parser.add_argument("--reference", type=int, help="the setting others are compared with (default: the engine's)")
     parser.add_argument("--repeat", type=int, default=1, help="encodes per CPU measurement; the best is kept")
     parser.add_argument("--jobs", type=int, default=1, help="photos measured in parallel")
@@ -154,17 +168,23 @@ def main(argv: list[str] | None = None) -> int:
     default_quality = encode.DEFAULT_QUALITY[args.format]
     if reference not in args.settings or default_quality not in args.qualities:
         parser.error(f"--settings needs {reference} and --qualities needs {default_quality}")
+    tunes = args.tunes if args.format == "avif" else [None]
+    base_tune = ENGINE_TUNE if args.format == "avif" else None
+    if base_tune not in tunes:
+        parser.error(f"--tunes needs the engine's, {ENGINE_TUNE}: the other tunings are compared with it")
     photos = find_photos(args.folders, args.limit)
     print(f"{len(photos)} photos: " + ", ".join(f"{group}/{path.name}" for group, path in photos))
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         jobs = [pool.submit(measure_photo, path, args.presets, args.preset, args.settings, args.qualities,
-                            args.threads, args.repeat, not args.no_score, args.format) for _, path in photos]
+                            args.threads, args.repeat, not args.no_score, args.format, tunes)
+                for _, path in photos]
         results = [job.result() for job in jobs]
     for (_, path), (size, _) in zip(photos, results):
         print(f"  {path.name}: {size[0]}x{size[1]}")
     rows = [row for _, photo_rows in results for row in photo_rows]
-    for count in args.threads:
-        summarise(rows, reference, default_quality, count, "speed" if args.format == "avif" else "effort")
+    for count, tune in itertools.product(args.threads, tunes):
+        summarise(rows, reference, default_quality, count, "speed" if args.format == "avif" else "effort",
+                  tune, base_tune)
     return 0
 
 

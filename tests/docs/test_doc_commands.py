@@ -71,6 +71,8 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/encoder_settings.py ~/Pictures --preset medium --settings 5 6 7 8 9": BENCHMARK,
     ".venv/bin/python benchmarks/encoder_settings.py ~/Pictures --settings 4 5 6 7 8 9 --qualities 60 --no-score":
         BENCHMARK,
+    ".venv/bin/python benchmarks/encoder_settings.py ~/Pictures --preset medium --settings 6 --qualities 30 40 50 "
+    "60 70 --tunes ssim iq": BENCHMARK,
     ".venv/bin/python benchmarks/quality.py ../shared/corpus/sharp ../shared/corpus/image-bench --limit 2 "
     "--presets benchmarks/presets-formats.json --formats --rows --repeat 2 --jobs 2": BENCHMARK,
     ".venv/bin/python benchmarks/encoder_settings.py ../shared/corpus/sharp ../shared/corpus/image-bench --limit 2 "

@@ -29,6 +29,12 @@ DEFAULT_AVIF_SPEED = 6
 # them fingerprinted keys, the same on a laptop and on Lambda. Pillow's default would be every
 # CPU the process may use.
 AVIF_THREADS = 1
+# libaom's tuning, named rather than left to libavif: with none named, Pillow 13's libavif (1.4.2)
+# encodes as tune=iq and Pillow 12's (1.3.0) as tune=ssim. iq writes files about 30 % larger at the
+# same quality (and scores higher), so a preset's quality would mean something else after an upgrade.
+# At equal SSIMULACRA2 the two are within about 1 % of bytes, and iq costs 13 % more CPU
+# (benchmarks/encoder_settings.py --tunes ssim iq; docs/engine/quality.md, "AVIF encoder speed").
+AVIF_CODEC_OPTIONS = (("tune", "ssim"),)
 # libjxl's effort (1-9 here, as in sharp). 5 rather than libjxl's own 7: +0.8 % bytes at equal
 # SSIMULACRA2 for 0.66x the CPU (benchmarks/encoder_settings.py --format jxl, docs/jpeg-xl.md).
 DEFAULT_JXL_EFFORT = 5
@@ -102,7 +108,8 @@ def save_options(
         return {"quality": quality or DEFAULT_QUALITY["webp"], "method": method}
     if fmt == "avif":
         speed = DEFAULT_AVIF_SPEED if effort is None else 10 - effort
-        return {"quality": quality or DEFAULT_QUALITY["avif"], "speed": speed, "max_threads": AVIF_THREADS}
+        return {"quality": quality or DEFAULT_QUALITY["avif"], "speed": speed, "max_threads": AVIF_THREADS,
+                "advanced": AVIF_CODEC_OPTIONS}
     if fmt == "gif":
         return {"optimize": True}
     raise ValueError(f"unknown output format '{fmt}'")
