@@ -75,8 +75,8 @@ def _encode(pixels: Image.Image, speed: int, q: int, threads: int, fmt: str = "a
         return encode.encode(pixels, "jxl", q, speed)
     options = encode.save_options(fmt, q, None, pixels.width * pixels.height)
     options.update({"speed": speed, "max_threads": threads})
-    if tune is not None:
-        options["advanced"] = (("tune", tune),)
+    if tune is not None:  # only the tuning changes: the engine's other codec options stay
+        options["advanced"] = tuple({**dict(options["advanced"]), "tune": tune}.items())
     buffer = io.BytesIO()
     pixels.save(buffer, format="AVIF", **options)
     return buffer.getvalue()

@@ -2,8 +2,7 @@
 
 With no tuning named, Pillow 13's libavif (1.4.2) encodes as tune=iq does and Pillow 12's (1.3.0)
 as tune=ssim does: at the same quality, about 30 % larger files (docs/engine/quality.md, "AVIF
-encoder speed"). The engine asks for
-tune=ssim itself, through Pillow's ``advanced`` codec options.
+encoder speed"). The engine asks for tune=ssim itself, through Pillow's ``advanced`` codec options.
 """
 
 from __future__ import annotations
